@@ -1,0 +1,43 @@
+/**
+ * Rounding of real numbers to integers, each named by its tie rule. JS's Math.round breaks ties toward +∞,
+ * which is none of the rules below for negative ties, so each is written out.
+ */
+
+/** Ties to even (IEEE roundTiesToEven, std::nearbyint, numpy.round, ONNX). */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Ties away from zero (std::round, TFLite's TfLiteRound). */
+export function roundHalfAway(v: number): number {
+  return v < 0 ? -Math.round(-v) : Math.round(v);
+}
+
+/** Ties toward +∞ (ap_fixed AP_RND). JS Math.round is exactly this rule. */
+export function roundHalfUp(v: number): number {
+  return Math.round(v);
+}
+
+/** Clamp to [lo, hi]. */
+export function saturate(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Two's-complement wrap of an integer to `bits` bits (signed or unsigned). */
+export function wrap(v: number, bits: number, signed: boolean): number {
+  const m = 2 ** bits;
+  let r = ((v % m) + m) % m;
+  if (signed && r >= m / 2) r -= m;
+  return r;
+}
+
+/** Wrap an integer-valued double to int32 (ToInt32 reduces modulo 2^32 exactly). */
+export function wrapInt32(v: number): number {
+  return v | 0;
+}
+
+/** Saturate to int32. */
+export function saturateInt32(v: number): number {
+  return v > 2147483647 ? 2147483647 : v < -2147483648 ? -2147483648 : v;
+}
