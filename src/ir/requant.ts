@@ -42,3 +42,42 @@ export function isRoundingMode(s: unknown): s is RoundingMode {
 export function requantChannels(r: Requantizer): number {
   return r.real.length;
 }
+
+/**
+ * Real multipliers of a MAC layer, TFLite's way:
+ *  - "double-product" (Conv, DepthwiseConv, per-channel FC): d[c] = s_in · s_w[c] / s_out in double;
+ *  - "float-product" (per-tensor FC, BatchMatMul): d = double(f32(s_in · s_w)) / s_out;
+ *  - "onnx": f32(f32(s_in · s_w[c]) / s_out), the float32 effective scale onnxruntime uses.
+ */
+export type RealRule = "double-product" | "float-product" | "onnx";
+
+export function layerRealMultipliers(
+  inScale: number,
+  weightScales: readonly number[],
+  outScale: number,
+  rule: RealRule,
+): number[] {
+  return weightScales.map((sw) => {
+    switch (rule) {
+      case "double-product":
+        return (inScale * sw) / outScale;
+      case "float-product":
+        return Math.fround(inScale * sw) / outScale;
+      case "onnx":
+        return Math.fround(Math.fround(inScale * sw) / outScale);
+      default: {
+        const never: never = rule;
+        return never;
+      }
+    }
+  });
+}
+
+/**
+ * TFLite's int8 Add rescale (kernels/add.cc): both inputs go to a common scale 2·max(s1, s2) after a left
+ * shift, the sum comes back to the output scale. Returns [in1, in2, out] real multipliers.
+ */
+export function addRealMultipliers(s1: number, s2: number, sOut: number, leftShift: number): [number, number, number] {
+  const twiceMax = 2 * Math.max(s1, s2);
+  return [s1 / twiceMax, s2 / twiceMax, twiceMax / (2 ** leftShift * sOut)];
+}

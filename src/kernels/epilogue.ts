@@ -11,7 +11,7 @@ export interface AccStats {
   accMax: number;
   /** Accumulators outside int32 (they wrap, as int32 arithmetic does in C). */
   overflowed: number;
-  /** Outputs the final clamp changed (requantized value outside the output range). */
+  /** Outputs saturated to the output type's range (the fused activation's clamp is not counted). */
   saturated: number;
 }
 
@@ -52,16 +52,12 @@ export function makeWriter(e: Epilogue, spec: OutputSpec, stats: AccStats): Outp
       const zp = spec.outZeroPoint;
       const lo = Math.max(e.clampMin, spec.qmin);
       const hi = Math.min(e.clampMax, spec.qmax);
+      const tmin = spec.qmin;
+      const tmax = spec.qmax;
       return (acc, c, i) => {
-        let v = rq(track(acc), c) + zp;
-        if (v < lo) {
-          v = lo;
-          stats.saturated++;
-        } else if (v > hi) {
-          v = hi;
-          stats.saturated++;
-        }
-        out[i] = v;
+        const v = rq(track(acc), c) + zp;
+        if (v < tmin || v > tmax) stats.saturated++;
+        out[i] = v < lo ? lo : v > hi ? hi : v;
       };
     }
     case "threshold": {

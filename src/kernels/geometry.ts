@@ -32,18 +32,3 @@ export function strides4(d: Dims4, layout: Layout): Strides4 {
 export function shape4(d: Dims4, layout: Layout): number[] {
   return layout === "nhwc" ? [d.n, d.h, d.w, d.c] : [d.n, d.c, d.h, d.w];
 }
-
-/** Output extent of a window of size k (dilation d) sliding with stride s over `size` padded by pa + pb. */
-export function windowOut(size: number, k: number, s: number, d: number, pa: number, pb: number): number {
-  const eff = (k - 1) * d + 1;
-  return Math.floor((size + pa + pb - eff) / s) + 1;
-}
-
-/** TensorFlow SAME padding: out = ceil(in / s), total pad split with the odd pixel after. */
-export function samePadding(size: number, k: number, s: number, d: number): { before: number; after: number; out: number } {
-  const out = Math.ceil(size / s);
-  const eff = (k - 1) * d + 1;
-  const total = Math.max(0, (out - 1) * s + eff - size);
-  const before = Math.floor(total / 2);
-  return { before, after: total - before, out };
-}

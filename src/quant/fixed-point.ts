@@ -102,7 +102,8 @@ export function mbqmSingle(x: number, multiplier: number, shift: number): number
 export type DyadicRounding = "floor" | "half-up" | "half-away" | "half-even";
 
 /**
- * Dyadic rescale round(x·b / 2^c) with the named rounding, exact (c in [0, 62]). The result is not
+ * Dyadic rescale round(x·b / 2^c) with the named rounding (c in [0, 62]), exact whenever the result is
+ * below 2^53 in magnitude (any result that large saturates every output type anyway). The result is not
  * wrapped: callers add the zero point and clamp.
  */
 export function dyadicRescale(x: number, b: number, c: number, rounding: DyadicRounding): number {

@@ -5,6 +5,7 @@
  */
 import { GraphError } from "../errors.js";
 import type { FixedMode, FixedRequantizer, OnnxRequantizer, Requantizer, RoundingMode } from "../ir/requant.js";
+export { type RealRule, layerRealMultipliers, addRealMultipliers } from "../ir/requant.js";
 import { dyadicRescale, mbqmDouble, mbqmSingle } from "./fixed-point.js";
 import { multiplierToReal, quantizeMultiplier } from "./multiplier.js";
 import { roundHalfEven } from "./rounding.js";
@@ -36,36 +37,6 @@ export function requantizerFromFixed(
   const m = Int32Array.from(multiplier);
   const s = Int32Array.from(shift);
   return { mode, multiplier: m, shift: s, real: Float64Array.from(m, (v, i) => multiplierToReal(v, s[i]!)) };
-}
-
-/**
- * Real multipliers of a MAC layer, TFLite's way:
- *  - "double-product" (Conv, DepthwiseConv, per-channel FC): d[c] = s_in · s_w[c] / s_out in double;
- *  - "float-product" (per-tensor FC, BatchMatMul): d = double(f32(s_in · s_w)) / s_out;
- *  - "onnx": f32(f32(s_in · s_w[c]) / s_out), the float32 effective scale onnxruntime uses.
- */
-export type RealRule = "double-product" | "float-product" | "onnx";
-
-export function layerRealMultipliers(
-  inScale: number,
-  weightScales: readonly number[],
-  outScale: number,
-  rule: RealRule,
-): number[] {
-  return weightScales.map((sw) => {
-    switch (rule) {
-      case "double-product":
-        return (inScale * sw) / outScale;
-      case "float-product":
-        return Math.fround(inScale * sw) / outScale;
-      case "onnx":
-        return Math.fround(Math.fround(inScale * sw) / outScale);
-      default: {
-        const never: never = rule;
-        return never;
-      }
-    }
-  });
 }
 
 /**

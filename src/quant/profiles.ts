@@ -1,0 +1,104 @@
+/**
+ * Rewriting a graph's arithmetic: apply a runtime profile (a rounding mode per op type, softmax and
+ * activation-table variants) or force one rounding mode on every requantization.
+ */
+import { UnsupportedError } from "../errors.js";
+import type { Graph, Value } from "../ir/graph.js";
+import type { AddNode, LutFunction, Node } from "../ir/ops.js";
+import { PROFILES, type RuntimeProfile } from "../ir/profiles.js";
+import { scalarQuant } from "../ir/quant-params.js";
+import { type FixedMode, type RoundingMode, addRealMultipliers } from "../ir/requant.js";
+import { buildLut } from "./lut-builders.js";
+import { convertRequantizer, requantizerFromReal } from "./requantize.js";
+
+function scale(v: Value, node: Node): number {
+  const s = v.quant === undefined ? undefined : scalarQuant(v.quant);
+  if (s === undefined) {
+    throw new UnsupportedError({ path: `node "${node.name}" (${node.op})`, message: `changing its rounding needs a per-tensor scale on "${v.name}"` });
+  }
+  return s.scale;
+}
+
+function isDepthwise(n: Node, g: Graph): boolean {
+  if (n.op !== "conv2d" || n.groups === 1) return false;
+  const w = g.values.get(n.inputs[1]!)!;
+  return w.shape[3] === 1;
+}
+
+/** TFLite Add rescale from the values' scales in a fixed mode, or the float formula. */
+function addWith(n: AddNode, g: Graph, mode: FixedMode | "float"): AddNode {
+  if (mode === "float") return { ...n, rescale: { kind: "float" } };
+  if (n.rescale.kind === "fixed") {
+    const c = (r: typeof n.rescale.in1) => convertRequantizer(r, mode);
+    return { ...n, rescale: { ...n.rescale, in1: c(n.rescale.in1), in2: c(n.rescale.in2), out: c(n.rescale.out) } };
+  }
+  const leftShift = 20;
+  const [a, b, o] = addRealMultipliers(scale(g.values.get(n.inputs[0]!)!, n), scale(g.values.get(n.inputs[1]!)!, n), scale(g.values.get(n.outputs[0]!)!, n), leftShift);
+  const r = (x: number) => requantizerFromReal([x], mode);
+  return { ...n, rescale: { kind: "fixed", leftShift, in1: r(a), in2: r(b), out: r(o) } };
+}
+
+function rebuildLut(n: Extract<Node, { op: "lut" }>, g: Graph, builder: "float" | "fixed-point"): Node {
+  if (n.source.fn === "custom" || n.source.builder === builder) return n;
+  if (builder === "fixed-point" && n.source.fn === "leaky-relu") return n;
+  const source: LutFunction = { ...n.source, builder };
+  const inV = g.values.get(n.inputs[0]!)!;
+  const outV = g.values.get(n.outputs[0]!)!;
+  const q = (v: Value) => scalarQuant(v.quant!)!;
+  if (inV.dtype === "float32" || outV.dtype === "float32") return n;
+  const table = buildLut({
+    fn: n.source.fn,
+    builder,
+    ...(n.source.alpha === undefined ? {} : { alpha: n.source.alpha }),
+    inScale: q(inV).scale,
+    inZeroPoint: q(inV).zeroPoint,
+    outScale: q(outV).scale,
+    outZeroPoint: q(outV).zeroPoint,
+    inType: inV.dtype,
+    outType: outV.dtype,
+  });
+  return { ...n, table, source };
+}
+
+export function applyProfile(g: Graph, profile: RuntimeProfile): Graph {
+  const p = PROFILES[profile];
+  const nodes = g.nodes.map((n): Node => {
+    switch (n.op) {
+      case "conv2d":
+        if (n.epilogue.kind !== "requant") return n;
+        return { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, isDepthwise(n, g) ? p.depthwise : p.conv) } };
+      case "matmul":
+        if (n.epilogue.kind !== "requant") return n;
+        return { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, p.fullyConnected) } };
+      case "add":
+        return addWith(n, g, p.add);
+      case "softmax":
+        return { ...n, variant: p.softmax };
+      case "lut":
+        return rebuildLut(n, g, p.activation);
+      default:
+        return n;
+    }
+  });
+  return { ...g, nodes };
+}
+
+/** Force one rounding mode on every requantization (applied after a profile). */
+export function forceRounding(g: Graph, mode: RoundingMode): Graph {
+  const nodes = g.nodes.map((n): Node => {
+    switch (n.op) {
+      case "conv2d":
+      case "matmul":
+        return n.epilogue.kind === "requant" ? { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, mode) } } : n;
+      case "add":
+        return addWith(n, g, mode === "onnx" ? "float" : mode);
+      case "requantize":
+        return { ...n, requant: convertRequantizer(n.requant, mode) };
+      case "global-avgpool":
+        return n.requant === undefined ? n : { ...n, requant: convertRequantizer(n.requant, mode) };
+      default:
+        return n;
+    }
+  });
+  return { ...g, nodes };
+}
