@@ -8,7 +8,8 @@ import { matmulShapes } from "../ir/shapes.js";
 import { conv2d } from "../kernels/conv2d.js";
 import { makeWriter, newAccStats } from "../kernels/epilogue.js";
 import { dims4 } from "../kernels/geometry.js";
-import { matmul } from "../kernels/matmul.js";
+import { matmul, prepareB } from "../kernels/matmul.js";
+import { type PreparedWeights, cachedPrepared, prepareRowMajor } from "../kernels/prepared.js";
 import { conv2dXnor, matmulXnor } from "../kernels/xnor.js";
 import { type OpContext, type OpResult, outputTensor } from "./context.js";
 
@@ -52,20 +53,21 @@ function weightZeroPoints(v: Value, axis: number, channels: number, where: strin
 }
 
 /** Largest |x − zp| an input of this type can present. */
-function maxAbsCentered(t: QType, zp: number): number {
-  return Math.max(qmax(t) - zp, zp - qmin(t));
+function typeRange(t: QType, zp: number): number {
+  return t.bits === 1 && t.signed ? 1 : Math.max(qmax(t) - zp, zp - qmin(t));
 }
 
-/** Static int32 overflow check: max over channels of Σ|w − zw|·max|x − zx| + |bias|. */
-function overflowPossible(w: IntArray, zps: readonly number[], channels: number, xRange: number, bias: IntArray | null, stride: (c: number, k: number) => number, K: number): boolean {
-  for (let c = 0; c < channels; c++) {
-    const z = zps.length === 1 ? zps[0]! : zps[c]!;
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.abs(w[stride(c, k)]! - z);
-    const bound = s * xRange + (bias === null ? 0 : Math.abs(bias[c]!));
-    if (bound > 2147483647) return true;
+/** Static int32 overflow check for inputs anywhere in their type: Σ|w − zw|·max|x − zx| + |bias| per row. */
+function overflowPossible(p: PreparedWeights, xRange: number, bias: Int32Array | null): boolean {
+  for (let r = 0; r < p.rows; r++) {
+    if (p.absRowSums[r]! * xRange + (bias === null ? 0 : Math.abs(bias[r]!)) > 2147483647) return true;
   }
   return false;
+}
+
+/** Prepared weights of a MAC op: cached when the weights are a graph constant. */
+function prepare(v: Value, data: IntArray, zps: readonly number[], make: () => PreparedWeights): PreparedWeights {
+  return v.data === undefined ? make() : cachedPrepared(data, zps.join(","), make);
 }
 
 function outRange(v: Value): { lo: number; hi: number; zp: number; bipolar: boolean } {
@@ -104,19 +106,20 @@ export function execConv2d(ctx: OpContext<Conv2dNode>): OpResult {
   };
   const bias = (bT?.data as Int32Array | undefined) ?? null;
   const K = kH * kW * cinG;
+  const wData = wT!.data as IntArray;
+  const prepared = prepare(wV!, wData, zw, () => prepareRowMajor(wData, O, zw));
   if (isBipolar(xT!.dtype) && isBipolar(wT!.dtype)) {
     conv2dXnor(geometry, xT!.data as Int8Array, wT!.data as Int8Array, bias, write);
   } else {
-    conv2d(geometry, { x: xT!.data as IntArray, xZeroPoint: zx, w: wT!.data as IntArray, wZeroPoints: zw, bias }, write);
+    conv2d(geometry, { x: xT!.data as IntArray, xZeroPoint: zx, w: prepared, bias }, write);
   }
-  const xRange = isBipolar(xT!.dtype) ? 1 : maxAbsCentered(xT!.dtype as QType, zx);
   return {
     outputs: [outputTensor(outV, data)],
     stats: {
       macs: out.n * out.h * out.w * O * K,
       accMin: stats.accMin,
       accMax: stats.accMax,
-      overflowPossible: overflowPossible(wT!.data as IntArray, zw, O, xRange, bias, (c, k) => c * K + k, K),
+      overflowPossible: overflowPossible(prepared, typeRange(xT!.dtype as QType, zx), bias),
       overflowed: stats.overflowed,
       saturated: stats.saturated,
     },
@@ -140,20 +143,17 @@ export function execMatMul(ctx: OpContext<MatMulNode>): OpResult {
   const write = makeWriter(node.epilogue, { out: data, outZeroPoint: r.zp, qmin: r.lo, qmax: r.hi, bipolar: r.bipolar }, stats);
   const bias = (biasT?.data as Int32Array | undefined) ?? null;
   const batch = s.batch.reduce((x, y) => x * y, 1);
+  const { K, N } = s;
+  const bData = bT!.data as IntArray;
+  const bMatrices = bData.length / (K * N);
+  const prepared = Array.from({ length: bMatrices }, (_, i) => prepare(bV!, bData, [i, ...zb], () => prepareB(bData, i * K * N, K, N, s.transB, zb)));
   if (isBipolar(aT!.dtype) && isBipolar(bT!.dtype) && batch === 1) {
     matmulXnor(aT!.data as Int8Array, bT!.data as Int8Array, s.M, s.K, s.N, s.transB, bias, write);
   } else {
-    matmul(s, { a: aT!.data as IntArray, aZeroPoint: za, b: bT!.data as IntArray, bZeroPoints: zb, bias }, write);
+    matmul(s, { a: aT!.data as IntArray, aZeroPoint: za, b: (i) => prepared[i]!, bias }, write);
   }
-  const xRange = isBipolar(aT!.dtype) ? 1 : maxAbsCentered(aT!.dtype as QType, za);
-  const { K, N } = s;
-  const bMatrices = bT!.data.length / (K * N);
-  let possible = false;
-  for (let m = 0; m < bMatrices && !possible; m++) {
-    const off = m * K * N;
-    const bIndex = node.transB ? (c: number, k: number) => off + c * K + k : (c: number, k: number) => off + k * N + c;
-    possible = overflowPossible(bT!.data as IntArray, zb, N, xRange, bias, bIndex, K);
-  }
+  const xRange = typeRange(aT!.dtype as QType, za);
+  const possible = prepared.some((p) => overflowPossible(p, xRange, bias));
   return {
     outputs: [outputTensor(outV, data)],
     stats: {

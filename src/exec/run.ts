@@ -60,8 +60,14 @@ function execInteger(ctx: OpContext): OpResult {
   return execOther(ctx as OpContext<typeof n>);
 }
 
+/** Graphs already verified (graphs are immutable, so once is enough). */
+const verified = new WeakSet<Graph>();
+
 export function run(graph: Graph, inputs: ReadonlyMap<string, Tensor>, options: RunOptions = {}): RunResult {
-  verifyGraph(graph);
+  if (!verified.has(graph)) {
+    verifyGraph(graph);
+    verified.add(graph);
+  }
   const mode = options.mode ?? "integer";
   for (const name of inputs.keys()) {
     if (!graph.inputs.includes(name)) {

@@ -173,7 +173,11 @@ export interface RequantizeNode extends NodeBase {
   readonly op: "requantize";
   readonly requant: Requantizer;
 }
-/** ONNX Cast between float32 and integer types: float → int rounds half to even, then wraps. */
+/**
+ * ONNX Cast between float32 and integer types. float → 2- and 4-bit integers rounds half to even, then
+ * wraps (ONNX int4/int2 rules); float → 8..32-bit truncates toward zero, then wraps (the reference
+ * implementation's numpy astype); NaN and ±∞ become 0.
+ */
 export interface CastNode extends NodeBase {
   readonly op: "cast";
   readonly to: DType;

@@ -1,10 +1,10 @@
 /**
- * The inner product shared by convolution and matmul: one zero-point-corrected operand row against several
- * weight rows, four at a time so each loaded activation feeds four accumulators.
+ * The JS inner product shared by convolution and matmul: one zero-point-corrected operand row against
+ * several weight rows, four at a time so each loaded activation feeds four accumulators.
  */
 import type { OutputWriter } from "./epilogue.js";
 
-/** acc[oc] = Σ_k patch[k] · w[oc, k] for oc in [oc0, oc0 + n), four channels per pass. */
+/** acc[oc] = Σ_k patch[k] · w[oc, k] (+ bias) for oc in [oc0, oc0 + n), written as one row. */
 export function dotChannels(
   patch: Int32Array,
   w: Int32Array,
@@ -15,11 +15,11 @@ export function dotChannels(
   outBase: number,
   outStrideC: number,
   write: OutputWriter,
+  accs: Float64Array,
 ): void {
-  let oc = oc0;
-  const end = oc0 + n;
-  for (; oc + 3 < end; oc += 4) {
-    const w0 = oc * K;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const w0 = (oc0 + j) * K;
     const w1 = w0 + K;
     const w2 = w1 + K;
     const w3 = w2 + K;
@@ -34,22 +34,16 @@ export function dotChannels(
       a2 += v * w[w2 + k]!;
       a3 += v * w[w3 + k]!;
     }
-    if (bias !== null) {
-      a0 += bias[oc]!;
-      a1 += bias[oc + 1]!;
-      a2 += bias[oc + 2]!;
-      a3 += bias[oc + 3]!;
-    }
-    write(a0, oc, outBase + oc * outStrideC);
-    write(a1, oc + 1, outBase + (oc + 1) * outStrideC);
-    write(a2, oc + 2, outBase + (oc + 2) * outStrideC);
-    write(a3, oc + 3, outBase + (oc + 3) * outStrideC);
+    accs[j] = a0;
+    accs[j + 1] = a1;
+    accs[j + 2] = a2;
+    accs[j + 3] = a3;
   }
-  for (; oc < end; oc++) {
-    const w0 = oc * K;
+  for (; j < n; j++) {
+    const w0 = (oc0 + j) * K;
     let a = 0;
     for (let k = 0; k < K; k++) a += patch[k]! * w[w0 + k]!;
-    if (bias !== null) a += bias[oc]!;
-    write(a, oc, outBase + oc * outStrideC);
+    accs[j] = a;
   }
+  write.row(accs, 0, oc0, n, bias, outBase, outStrideC);
 }

@@ -4,48 +4,54 @@
  */
 import type { IntArray } from "../ir/dtype.js";
 import type { MatMulShapes } from "../ir/shapes.js";
+import { maxAbsCentered } from "./conv2d.js";
 import { dotChannels } from "./dot.js";
+import { type PreparedWeights, exactInInt32, prepareWeights } from "./prepared.js";
+import { wasmKernelsActive } from "./wasm/gemm.js";
 import type { OutputWriter } from "./epilogue.js";
 
 export interface MatMulOperands {
   readonly a: IntArray;
   readonly aZeroPoint: number;
-  readonly b: IntArray;
-  /** One per column n, or a single value. */
-  readonly bZeroPoints: ArrayLike<number>;
+  /** b of one batch matrix as prepared [N, K] rows (column zero points subtracted). */
+  readonly b: (batchIndex: number) => PreparedWeights;
   readonly bias: Int32Array | null;
 }
 
 export function matmul(s: MatMulShapes, ops: MatMulOperands, write: OutputWriter): void {
   const { M, K, N } = s;
   const batchCount = s.batch.reduce((x, y) => x * y, 1);
+  const useWasm = wasmKernelsActive() && M > 1;
+  const maxAbsA = useWasm ? maxAbsCentered(ops.a, ops.aZeroPoint) : 0;
   const row = new Int32Array(K);
-  const bT = new Int32Array(N * K);
-  let lastB = -1;
+  const accs = new Float64Array(N);
   for (let bi = 0; bi < batchCount; bi++) {
     const aOff = broadcastIndex(bi, s.batch, s.aBatch) * M * K;
-    const bIdx = broadcastIndex(bi, s.batch, s.bBatch);
-    if (bIdx !== lastB) {
-      centerTransposedB(ops, bIdx * K * N, K, N, s.transB, bT);
-      lastB = bIdx;
+    const w = ops.b(broadcastIndex(bi, s.batch, s.bBatch));
+    const outOff = bi * M * N;
+    if (useWasm && exactInInt32(w, maxAbsA, ops.bias)) {
+      const bias = ops.bias;
+      w.gemm().run(
+        M,
+        (m, view, base) => {
+          const src = aOff + m * K;
+          for (let k = 0; k < K; k++) view[base + k] = ops.a[src + k]! - ops.aZeroPoint;
+        },
+        (m, accs, off) => write.row(accs, off, 0, N, bias, outOff + m * N, 1),
+      );
+      continue;
     }
     for (let m = 0; m < M; m++) {
       const base = aOff + m * K;
       for (let k = 0; k < K; k++) row[k] = ops.a[base + k]! - ops.aZeroPoint;
-      dotChannels(row, bT, K, 0, N, ops.bias, (bi * M + m) * N, 1, write);
+      dotChannels(row, w.centered, K, 0, N, ops.bias, outOff + m * N, 1, write, accs);
     }
   }
 }
 
-/** b (− its column zero points) as [N, K] rows. */
-function centerTransposedB(ops: MatMulOperands, off: number, K: number, N: number, transB: boolean, out: Int32Array): void {
-  const z = ops.bZeroPoints;
-  for (let n = 0; n < N; n++) {
-    const zn = z.length === 1 ? z[0]! : z[n]!;
-    for (let k = 0; k < K; k++) {
-      out[n * K + k] = ops.b[off + (transB ? n * K + k : k * N + n)]! - zn;
-    }
-  }
+/** b (one batch matrix at `off`) as prepared [N, K] rows. */
+export function prepareB(b: IntArray, off: number, K: number, N: number, transB: boolean, zps: ArrayLike<number>): PreparedWeights {
+  return prepareWeights(N, K, zps, transB ? (n, k) => b[off + n * K + k]! : (n, k) => b[off + k * N + n]!);
 }
 
 /** Flat index into an operand's batch given the flat index into the broadcast batch. */

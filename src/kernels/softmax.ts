@@ -164,32 +164,58 @@ export function softmax(x: IntArray, rows: number, depth: number, prep: SoftmaxP
   if (x.length < n || out.length < n) {
     throw new GraphError({ path: "softmax", message: "buffer shorter than rows·depth", given: `in ${x.length}, out ${out.length}`, expected: `≥ ${n}` });
   }
+  // The kernels index tables by differences of in-range values; anything else is not a tensor of inType.
+  const lo = qmin(prep.inType);
+  const hi = qmax(prep.inType);
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    if (v < lo || v > hi) {
+      throw new GraphError({ path: "softmax", message: "input value outside its type's range", given: `x[${i}] = ${v}`, expected: dtypeName(prep.inType) });
+    }
+  }
   if (prep.variant === "fixed-point") softmaxFixedPoint(x, rows, depth, prep, out);
   else softmaxLookupTable(x, rows, depth, prep, out);
 }
 
+/** Per prepared softmax, exp of every possible difference from the row maximum (see expTable). */
+const EXP_TABLES = new WeakMap<FixedPointSoftmaxPrepared, Int32Array>();
+
+/**
+ * exp(β·s·d) in Q0.31 for d = 0, −1, …, −255 (index −d): the kernel's value depends only on the difference,
+ * and 8-bit differences take 256 values, so each is computed once, by the kernel's own steps.
+ * Differences below diff_min get 0: in the kernel they are skipped, and an exp of 0 likewise adds nothing
+ * to the sum and yields qmin, so the two are the same.
+ */
+function expTable(prep: FixedPointSoftmaxPrepared): Int32Array {
+  let table = EXP_TABLES.get(prep);
+  if (table === undefined) {
+    table = new Int32Array(256);
+    for (let k = 0; k < 256; k++) {
+      const inputDiff = -k;
+      if (inputDiff < prep.diffMin) continue;
+      // MultiplyByQuantizedMultiplierGreaterThanOne (double rounding): SRDHM(diff·2^shift, M), as Q5.26.
+      const scaledDiff = srdhm(inputDiff << prep.inputLeftShift, prep.inputMultiplier);
+      table[k] = expOnNegativeValues(scaledDiff, SCALED_DIFF_INTEGER_BITS);
+    }
+    EXP_TABLES.set(prep, table);
+  }
+  return table;
+}
+
 function softmaxFixedPoint(x: IntArray, rows: number, depth: number, prep: FixedPointSoftmaxPrepared, out: IntArray): void {
-  const { inputMultiplier, inputLeftShift, diffMin } = prep;
+  const expOfDiff = expTable(prep);
   const outMin = qmin(prep.outType);
   const outMax = qmax(prep.outType);
   const outBits = prep.outType.bits;
-  const exps = new Int32Array(depth); // exp of each scaled difference (Q0.31), reused by the second pass
   for (let r = 0; r < rows; r++) {
     const base = r * depth;
     let maxInRow = qmin(prep.inType);
     for (let c = 0; c < depth; c++) if (x[base + c]! > maxInRow) maxInRow = x[base + c]!;
 
-    // Sum of exp(β·s·(x − max)) in Q12.19; differences below diff_min contribute nothing.
+    // Sum of exp(β·s·(x − max)) in Q12.19 (int32, wrapping as the C++ does past 4096 = 2^12).
     let sumOfExps = 0;
     for (let c = 0; c < depth; c++) {
-      const inputDiff = x[base + c]! - maxInRow;
-      if (inputDiff >= diffMin) {
-        // MultiplyByQuantizedMultiplierGreaterThanOne (double rounding): SRDHM(diff·2^shift, M), as Q5.26.
-        const scaledDiff = srdhm(inputDiff << inputLeftShift, inputMultiplier);
-        const e = expOnNegativeValues(scaledDiff, SCALED_DIFF_INTEGER_BITS);
-        exps[c] = e;
-        sumOfExps = fpAdd(sumOfExps, rescale(e, 0, ACCUMULATION_INTEGER_BITS));
-      }
+      sumOfExps = fpAdd(sumOfExps, rescale(expOfDiff[maxInRow - x[base + c]!]!, 0, ACCUMULATION_INTEGER_BITS));
     }
 
     // 1/sum as a Q0.31 mantissa and a power of two; the output is exp·(1/sum)·2^(outBits) by one rounding shift.
@@ -206,14 +232,9 @@ function softmaxFixedPoint(x: IntArray, rows: number, depth: number, prep: Fixed
       });
     }
     for (let c = 0; c < depth; c++) {
-      const inputDiff = x[base + c]! - maxInRow;
-      if (inputDiff >= diffMin) {
-        const unsat = rdbpot(srdhm(recip.raw, exps[c]!), exponent);
-        const shifted = unsat + outMin;
-        out[base + c] = shifted > outMax ? outMax : shifted < outMin ? outMin : shifted;
-      } else {
-        out[base + c] = outMin;
-      }
+      const unsat = rdbpot(srdhm(recip.raw, expOfDiff[maxInRow - x[base + c]!]!), exponent);
+      const shifted = unsat + outMin;
+      out[base + c] = shifted > outMax ? outMax : shifted < outMin ? outMin : shifted;
     }
   }
 }

@@ -56,7 +56,11 @@ function compareRemainderWithHalf(t: number): number {
   return rLo === 0 ? 0 : 1;
 }
 
-/** SaturatingRoundingDoublingHighMul (gemmlowp): round-half-away of a·b / 2^31, truncating division. */
+/**
+ * SaturatingRoundingDoublingHighMul (gemmlowp): (a·b + nudge) / 2^31 with a truncating division and
+ * nudge = 2^30 (or 1 − 2^30 for negative products), so ties go toward +∞ (−1.5 → −1, 1.5 → 2), as ARM's
+ * VQRDMULH does; saturates the single overflow case INT32_MIN².
+ */
 export function srdhm(a: number, b: number): number {
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
   mul64(a, b);
@@ -83,8 +87,17 @@ export function rdbpot(x: number, e: number): number {
 export function mbqmDouble(x: number, multiplier: number, shift: number): number {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
-  return rdbpot(srdhm(left === 0 ? x : x << left, multiplier), right);
+  const a = left === 0 ? x : x << left;
+  if (a < FAST && a > -FAST && multiplier >= 0) {
+    // |a·M| < 2^53: the product, the nudge and the division by 2^31 are exact in doubles.
+    const ab = a * multiplier;
+    return rdbpot(Math.trunc((ab >= 0 ? ab + 1073741824 : ab + (1 - 1073741824)) / 2147483648), right);
+  }
+  return rdbpot(srdhm(a, multiplier), right);
 }
+
+/** Below this magnitude an int32 times a non-negative int32 multiplier is exact in a double. */
+const FAST = 4194304; // 2^22
 
 /**
  * MultiplyByQuantizedMultiplier, single rounding (TFLITE_SINGLE_ROUNDING, ruy, XNNPACK):
@@ -92,6 +105,13 @@ export function mbqmDouble(x: number, multiplier: number, shift: number): number
  */
 export function mbqmSingle(x: number, multiplier: number, shift: number): number {
   const t = 31 - shift;
+  if (x < FAST && x > -FAST && multiplier >= 0) {
+    // Exact: P = x·M < 2^53, q = floor(P / 2^t) and the remainder P − q·2^t are exact doubles.
+    const p = x * multiplier;
+    const d = 2 ** t;
+    const q = Math.floor(p / d);
+    return (p - q * d >= d / 2 ? q + 1 : q) | 0;
+  }
   mul64(x, multiplier);
   add64(2 ** (t - 1));
   if (t >= 32) return floorShift(t) | 0;

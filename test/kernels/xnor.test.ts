@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { GraphError } from "../../src/errors.js";
 import type { Layout } from "../../src/ir/ops.js";
 import { type ConvGeometry, conv2d } from "../../src/kernels/conv2d.js";
+import { prepareRowMajor } from "../../src/kernels/prepared.js";
+import { writerOf } from "../../src/kernels/epilogue.js";
 import { type Dims4, strides4 } from "../../src/kernels/geometry.js";
 import { conv2dXnor, matmulXnor } from "../../src/kernels/xnor.js";
 import { Xoshiro128 } from "../../src/quant/rng.js";
@@ -86,12 +88,12 @@ function runXnor(g: ConvGeometry, x: Int8Array, w: Int8Array, bias: Int32Array |
   const so = strides4(O, g.layout);
   const out = new Int32Array(O.n * O.h * O.w * O.c).fill(-999999);
   let channelOk = true;
-  conv2dXnor(g, x, w, bias, (acc, c, i) => {
+  conv2dXnor(g, x, w, bias, writerOf((acc, c, i) => {
     // The channel passed to the writer must be the one the index addresses.
     if (Math.floor(i / so.c) % O.c !== c && g.layout === "nchw") channelOk = false;
     if (g.layout === "nhwc" && i % O.c !== c) channelOk = false;
     out[i] = acc;
-  });
+  }));
   return { out, channelOk };
 }
 
@@ -147,9 +149,9 @@ describe(`conv2dXnor (fast-check seed ${SEED})`, () => {
       fc.property(convCaseArb, (c) => {
         const { g, x, w, bias } = makeCase(c);
         const viaConv = new Int32Array(g.output.n * g.output.h * g.output.w * g.output.c);
-        conv2d(g, { x, xZeroPoint: 0, w, wZeroPoints: [0], bias }, (acc, _c, i) => {
+        conv2d(g, { x, xZeroPoint: 0, w: prepareRowMajor(w, g.output.c, [0]), bias }, writerOf((acc, _c, i) => {
           viaConv[i] = acc;
-        });
+        }));
         expect([...runXnor(g, x, w, bias).out]).toEqual([...viaConv]);
       }),
       { seed: SEED, numRuns: 100 },
@@ -177,11 +179,11 @@ describe(`conv2dXnor (fast-check seed ${SEED})`, () => {
     const { g, x, w } = makeCase(c);
     const bad = x.slice();
     bad[4] = 0;
-    expect(() => conv2dXnor(g, bad, w, null, () => {})).toThrow("values[4]: value out of range for packing (given 0; expected −1 or +1 (bipolar))");
-    expect(() => conv2dXnor(g, x, w.slice(1), null, () => {})).toThrow(
+    expect(() => conv2dXnor(g, bad, w, null, writerOf(() => {}))).toThrow("values[4]: value out of range for packing (given 0; expected −1 or +1 (bipolar))");
+    expect(() => conv2dXnor(g, x, w.slice(1), null, writerOf(() => {}))).toThrow(
       "conv2dXnor.w: weight length does not match OHWI [outC, kH, kW, inC/groups] (given 2; expected 3)",
     );
-    expect(() => conv2dXnor({ ...g, groups: 2 }, x, w, null, () => {})).toThrow(GraphError);
+    expect(() => conv2dXnor({ ...g, groups: 2 }, x, w, null, writerOf(() => {}))).toThrow(GraphError);
   });
 });
 
@@ -213,10 +215,10 @@ describe(`matmulXnor (fast-check seed ${SEED})`, () => {
         const b = randomBipolar(rng, K * N);
         const bias = withBias ? Int32Array.from({ length: N }, () => (rng.nextUint32() % 101) - 50) : null;
         const out = new Int32Array(M * N).fill(-999999);
-        matmulXnor(a, b, M, K, N, transB, bias, (acc, n, i) => {
+        matmulXnor(a, b, M, K, N, transB, bias, writerOf((acc, n, i) => {
           expect(i % N).toBe(n);
           out[i] = acc;
-        });
+        }));
         expect([...out]).toEqual([...naiveMatmul(a, b, M, K, N, transB, bias)]);
       }),
       { seed: SEED, numRuns: 300 },
@@ -228,12 +230,12 @@ describe(`matmulXnor (fast-check seed ${SEED})`, () => {
     const a = new Int8Array(K).fill(1);
     const b = Int8Array.from({ length: 2 * K }, (_, i) => (i < K ? 1 : -1)); // transB rows: +1…, −1…
     const out: number[] = [];
-    matmulXnor(a, b, 1, K, 2, true, null, (acc) => out.push(acc));
+    matmulXnor(a, b, 1, K, 2, true, null, writerOf((acc) => out.push(acc)));
     expect(out).toEqual([77, -77]);
   });
 
   it("rejects mismatched lengths", () => {
-    expect(() => matmulXnor(new Int8Array(6), new Int8Array(6), 2, 3, 3, false, null, () => {})).toThrow(
+    expect(() => matmulXnor(new Int8Array(6), new Int8Array(6), 2, 3, 3, false, null, writerOf(() => {}))).toThrow(
       "matmulXnor.b: length is not K·N (given 6; expected 3·3 = 9)",
     );
   });

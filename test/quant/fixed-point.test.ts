@@ -75,6 +75,17 @@ describe(`agreement with BigInt references (fast-check seed ${SEED})`, () => {
       params,
     );
   });
+  const small = fc.integer({ min: -(2 ** 23), max: 2 ** 23 });
+  it("mbqm single and double rounding on accumulators around the 2^22 fast path", () => {
+    fc.assert(
+      fc.property(small, fc.integer({ min: 0, max: INT32_MAX }), fc.integer({ min: -31, max: 30 }), (x, m, s) => {
+        const left = Math.max(s, 0);
+        const xs = Number(BigInt.asIntN(32, BigInt(x) << BigInt(left)));
+        return mbqmSingle(x, m, s) === singleRef(x, m, s) && mbqmDouble(x, m, s) === rdbpotRef(srdhmRef(xs, m), Math.max(-s, 0));
+      }),
+      params,
+    );
+  });
   it("mbqm double rounding = RDBPOT(SRDHM(x·2^left, M), right)", () => {
     fc.assert(
       fc.property(i32, fc.integer({ min: 0, max: INT32_MAX }), fc.integer({ min: -31, max: 31 }), (x, m, s) => {
