@@ -3,7 +3,6 @@
  * A signed 1-bit type is bipolar ±1 (bit 1 ↔ +1, bit 0 ↔ −1): two's complement {−1, 0} has no use in
  * binary networks, and XNOR-popcount arithmetic needs ±1. Ternary values are int2 restricted to {−1, 0, 1}.
  */
-import { GraphError } from "../errors.js";
 
 export interface QType {
   readonly bits: number;
@@ -65,19 +64,6 @@ export function parseDType(name: string): DType | undefined {
   if (bits < 1 || bits > 32) return undefined;
   if (bits === 1 && m[1] === "") return BIPOLAR;
   return { bits, signed: m[1] === "" };
-}
-
-export function requireDType(name: unknown, path: string): DType {
-  const t = typeof name === "string" ? parseDType(name) : undefined;
-  if (t === undefined) {
-    throw new GraphError({
-      path,
-      message: "unknown dtype",
-      given: JSON.stringify(name),
-      expected: "float32, binary, or int<bits>/uint<bits> with bits in 1..32 (e.g. int8, uint4, int2)",
-    });
-  }
-  return t;
 }
 
 /** The typed array quarch holds an element type in (always unpacked: one element per slot). */

@@ -33,14 +33,3 @@ export interface Tensor {
   readonly data: TensorData;
   readonly quant?: QuantParams;
 }
-
-export function getValue(g: Graph, name: string): Value {
-  const v = g.values.get(name);
-  if (v === undefined) throw new Error(`internal: value "${name}" is not in graph "${g.name}"`);
-  return v;
-}
-
-/** Replace some nodes/values, keeping the rest (graphs are immutable). */
-export function withNodes(g: Graph, nodes: readonly Node[], values?: ReadonlyMap<string, Value>): Graph {
-  return { ...g, nodes, values: values ?? g.values };
-}

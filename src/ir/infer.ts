@@ -128,7 +128,7 @@ export function inferNode(node: Node, ins: readonly Value[]): Inference {
         ck.fail("inputs[1]", `weights OHWI must have ${d.c / node.groups} input channels per group`, fmt(w.shape));
       }
       const bias = ins[2];
-      if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== O || isFloat(bias.dtype) || bias.dtype.bits > 32)) {
+      if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== O || isFloat(bias.dtype) || bias.dtype.bits !== 32 || !bias.dtype.signed)) {
         ck.fail("inputs[2]", "bias must be an int32 vector with one entry per output channel", `${dtypeName(bias.dtype)} ${fmt(bias.shape)}`, `int32 [${O}]`);
       }
       const dtype = checkEpilogue(ck, node.epilogue, O);
@@ -152,7 +152,7 @@ export function inferNode(node: Node, ins: readonly Value[]): Inference {
         return bad();
       }
       const bias = ins[2];
-      if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== s.N || isFloat(bias.dtype))) {
+      if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== s.N || isFloat(bias.dtype) || bias.dtype.bits !== 32 || !bias.dtype.signed)) {
         ck.fail("inputs[2]", "bias must be an int32 vector with one entry per output column", fmt(bias.shape), `[${s.N}]`);
       }
       const dtype = checkEpilogue(ck, node.epilogue, s.N);

@@ -4,8 +4,6 @@
  */
 import type { Problem } from "../errors.js";
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 export class JsonReader {
   readonly problems: Problem[] = [];
 

@@ -229,8 +229,3 @@ export const OP_TYPES: readonly OpType[] = [
   "cast",
   "dynamic-quantize",
 ];
-
-/** Ops whose arithmetic is multiply-accumulate (the ones a MAC array executes). */
-export function isMacOp(n: Node): n is Conv2dNode | MatMulNode {
-  return n.op === "conv2d" || n.op === "matmul";
-}

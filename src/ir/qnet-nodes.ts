@@ -141,7 +141,8 @@ function readEpilogue(c: Ctx, v: unknown, path: string): Epilogue | undefined {
   return undefined;
 }
 
-export function readNode(r: JsonReader, v: unknown, path: string, values: ReadonlyMap<string, Value>, res: QnetResolvers): Node | undefined {
+/** `broken` names values that were declared but failed to parse (already reported). */
+export function readNode(r: JsonReader, v: unknown, path: string, values: ReadonlyMap<string, Value>, broken: ReadonlySet<string>, res: QnetResolvers): Node | undefined {
   const pre = r.object(v, path, [...COMMON, ...new Set(Object.values(KEYS).flat())]);
   if (pre === undefined) return undefined;
   const op = r.oneOf(pre["op"], `${path}.op`, OP_TYPES);
@@ -152,6 +153,17 @@ export function readNode(r: JsonReader, v: unknown, path: string, values: Readon
   const inputs = r.array(o["inputs"], `${at}.inputs`, (x, p) => r.string(x, p));
   const outputs = r.array(o["outputs"], `${at}.outputs`, (x, p) => r.string(x, p));
   if (inputs === undefined || outputs === undefined) return undefined;
+  // Unknown names first: derivations below read the named values.
+  let dangling = false;
+  for (const [list, field] of [[inputs, "inputs"], [outputs, "outputs"]] as const) {
+    list.forEach((n, i) => {
+      if (!values.has(n)) {
+        if (!broken.has(n)) r.fail(`${at}.${field}[${i}]`, `refers to an unknown value "${n}"`);
+        dangling = true;
+      }
+    });
+  }
+  if (dangling) return undefined;
   const c: Ctx = { r, at, o, ins: inputs.map((n) => values.get(n)), outs: outputs.map((n) => values.get(n)), res };
   const base = { name, inputs, outputs };
   const layout = (): Layout | undefined => (o["layout"] === undefined ? "nhwc" : r.oneOf(o["layout"], `${at}.layout`, ["nhwc", "nchw"] as const));

@@ -118,16 +118,21 @@ export function parseQnet(text: string, resolvers: QnetResolvers): Graph {
   const inputs = r.array(o["inputs"], "$.inputs", (x, p) => r.string(x, p)) ?? [];
   const outputs = r.array(o["outputs"], "$.outputs", (x, p) => r.string(x, p)) ?? [];
   const values = new Map<string, Value>();
+  const broken = new Set<string>();
   const rawValues = Array.isArray(o["values"]) ? o["values"] : (r.fail("$.values", "must be an array", o["values"]), []);
   rawValues.forEach((v, i) => {
     const val = readValue(r, v, `$.values[${i}]`, seed);
-    if (val === undefined) return;
+    if (val === undefined) {
+      const name = (v as { name?: unknown } | null)?.name;
+      if (typeof name === "string") broken.add(name);
+      return;
+    }
     if (values.has(val.name)) r.fail(`value "${val.name}"`, "is defined twice");
     values.set(val.name, val);
   });
   const rawNodes = Array.isArray(o["nodes"]) ? o["nodes"] : (r.fail("$.nodes", "must be an array", o["nodes"]), []);
   const nodes = rawNodes.flatMap((n, i) => {
-    const node = readNode(r, n, `$.nodes[${i}]`, values, resolvers);
+    const node = readNode(r, n, `$.nodes[${i}]`, values, broken, resolvers);
     return node === undefined ? [] : [node];
   });
   if (r.problems.length > 0) throw new GraphError(r.problems);

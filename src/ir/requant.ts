@@ -35,14 +35,6 @@ export interface OnnxRequantizer {
 }
 export type Requantizer = FixedRequantizer | OnnxRequantizer;
 
-export function isRoundingMode(s: unknown): s is RoundingMode {
-  return typeof s === "string" && (ROUNDING_MODES as readonly string[]).includes(s);
-}
-
-export function requantChannels(r: Requantizer): number {
-  return r.real.length;
-}
-
 /**
  * Real multipliers of a MAC layer, TFLite's way:
  *  - "double-product" (Conv, DepthwiseConv, per-channel FC): d[c] = s_in · s_w[c] / s_out in double;

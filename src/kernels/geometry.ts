@@ -28,7 +28,3 @@ export function strides4(d: Dims4, layout: Layout): Strides4 {
     ? { n: d.h * d.w * d.c, h: d.w * d.c, w: d.c, c: 1 }
     : { n: d.c * d.h * d.w, c: d.h * d.w, h: d.w, w: 1 };
 }
-
-export function shape4(d: Dims4, layout: Layout): number[] {
-  return layout === "nhwc" ? [d.n, d.h, d.w, d.c] : [d.n, d.c, d.h, d.w];
-}

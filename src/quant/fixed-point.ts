@@ -148,8 +148,3 @@ export function dyadicRescale(x: number, b: number, c: number, rounding: DyadicR
     }
   }
 }
-
-/** 64-bit exact x·m as a bigint (tests and slow paths). */
-export function mulExact(x: number, m: number): bigint {
-  return BigInt(x) * BigInt(m);
-}

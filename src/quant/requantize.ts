@@ -4,7 +4,7 @@
  * definition is float32 arithmetic.
  */
 import { GraphError } from "../errors.js";
-import type { FixedMode, FixedRequantizer, OnnxRequantizer, Requantizer, RoundingMode } from "../ir/requant.js";
+import type { FixedMode, FixedRequantizer, Requantizer, RoundingMode } from "../ir/requant.js";
 export { type RealRule, layerRealMultipliers, addRealMultipliers } from "../ir/requant.js";
 import { dyadicRescale, mbqmDouble, mbqmSingle } from "./fixed-point.js";
 import { multiplierToReal, quantizeMultiplier } from "./multiplier.js";
@@ -109,8 +109,4 @@ export function requantFn(r: Requantizer): RequantFn {
 /** Requantize one accumulator (convenience; kernels use requantFn). */
 export function requantize(acc: number, r: Requantizer, c = 0): number {
   return requantFn(r)(acc, c);
-}
-
-export function isOnnx(r: Requantizer): r is OnnxRequantizer {
-  return r.mode === "onnx";
 }

@@ -6,12 +6,13 @@
 /** Ties to even (IEEE roundTiesToEven, std::nearbyint, numpy.round, ONNX). */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  // "+ 0" turns −0 into 0: results are integers, and −0 would leak into comparisons with Object.is.
+  return (r - v === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0;
 }
 
 /** Ties away from zero (std::round, TFLite's TfLiteRound). */
 export function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.round(-v) : Math.round(v);
+  return (v < 0 ? -Math.round(-v) : Math.round(v)) + 0;
 }
 
 /** Ties toward +∞ (ap_fixed AP_RND). JS Math.round is exactly this rule. */
@@ -30,14 +31,4 @@ export function wrap(v: number, bits: number, signed: boolean): number {
   let r = ((v % m) + m) % m;
   if (signed && r >= m / 2) r -= m;
   return r;
-}
-
-/** Wrap an integer-valued double to int32 (ToInt32 reduces modulo 2^32 exactly). */
-export function wrapInt32(v: number): number {
-  return v | 0;
-}
-
-/** Saturate to int32. */
-export function saturateInt32(v: number): number {
-  return v > 2147483647 ? 2147483647 : v < -2147483648 ? -2147483648 : v;
 }

@@ -5,13 +5,14 @@
  * requantized outputs stay inside the output type.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/exec/run.js";
 import { GraphBuilder } from "../../src/ir/builder.js";
 import { BIPOLAR, INT32, INT8, type QType, allocTensorData } from "../../src/ir/dtype.js";
 import type { Epilogue } from "../../src/ir/ops.js";
 import { channelQuant, tensorQuant } from "../../src/ir/quant-params.js";
 import { requantizerFromReal } from "../../src/quant/requantize.js";
+import { setWasmKernels, wasmKernelsActive } from "../../src/kernels/wasm/gemm.js";
 import { type NaiveConv, convOutSize, im2col, naiveConvAcc } from "../helpers/naive.js";
 
 const SEED = 4242;
@@ -69,7 +70,13 @@ function runConv(p: NaiveConv, x: number[], xType: QType, zx: number, wType: QTy
   return Array.from(run(graph, new Map([["x", { dtype: xType, shape: xShape, data: xd }]])).outputs.get("y")!.data);
 }
 
-describe(`conv2d properties (fast-check seed ${SEED})`, () => {
+describe.each([
+  ["WebAssembly SIMD", true],
+  ["JS", false],
+])(`conv2d properties, %s kernels (fast-check seed ${SEED})`, (_name, wasm) => {
+  beforeAll(() => setWasmKernels(wasm));
+  afterAll(() => setWasmKernels(true));
+
   it("conv2d = im2col + matmul (groups = 1, both layouts, int32 accumulators)", () => {
     fc.assert(
       fc.property(convArb.map((p) => ({ ...p, groups: 1, C: p.C, O: p.O })), fc.integer(), (p, seed) => {
@@ -168,4 +175,8 @@ describe(`conv2d properties (fast-check seed ${SEED})`, () => {
       { seed: SEED, numRuns: RUNS },
     );
   });
+});
+
+it("the WebAssembly SIMD kernels are available on this engine (otherwise the suite above only tests JS)", () => {
+  expect(wasmKernelsActive()).toBe(true);
 });
