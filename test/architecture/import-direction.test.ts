@@ -3,7 +3,7 @@
  * (ARCHITECTURE.md, "what may import what"). src/errors.ts and src/types/ are shared by every layer;
  * src/index.ts is the public barrel.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -29,6 +29,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
     return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
