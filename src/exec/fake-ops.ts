@@ -19,6 +19,7 @@ import {
   quantizeF64,
   softmaxF64,
 } from "../kernels/fake-quant.js";
+import { convGeometry } from "../kernels/conv2d.js";
 import { dims4 } from "../kernels/geometry.js";
 import { outputRange } from "../kernels/saturate.js";
 import { NO_STATS, type OpContext, type OpResult, outputTensor } from "./context.js";
@@ -76,29 +77,10 @@ export function execFake(ctx: OpContext): OpResult {
       const xr = dequantizeF64(x!.data as IntArray, x!.shape, xV!.quant);
       const wr = dequantizeF64(w!.data as IntArray, w!.shape, wV!.quant);
       const outV = ctx.outputValues[0]!;
-      const [, kH, kW] = w!.shape as [number, number, number, number];
-      const y = conv2dF64(
-        {
-          layout: node.layout,
-          input: dims4(x!.shape, node.layout),
-          output: dims4(outV.shape, node.layout),
-          kH,
-          kW,
-          strideH: node.strides[0],
-          strideW: node.strides[1],
-          dilH: node.dilations[0],
-          dilW: node.dilations[1],
-          padTop: node.pads[0],
-          padLeft: node.pads[1],
-          groups: node.groups,
-        },
-        xr,
-        wr,
-        realBias(ctx, w!.shape[0]!, xs.scale),
-      );
+      const y = conv2dF64(convGeometry(node, x!.shape, w!.shape, outV.shape), xr, wr, realBias(ctx, w!.shape[0]!, xs.scale));
       const r = emit(ctx, y, node.epilogue.clampMin, node.epilogue.clampMax);
-      const macs = execConvMacs(outV, w!.shape);
-      return { outputs: r.outputs, stats: { ...r.stats, macs } };
+      const [O = 0, kH = 0, kW = 0, cinG = 0] = w!.shape;
+      return { outputs: r.outputs, stats: { ...r.stats, macs: (product(outV.shape) / O) * O * kH * kW * cinG } };
     }
     case "matmul": {
       if (!simulated(node.epilogue)) return execMatMul(ctx as OpContext<typeof node>);
@@ -156,9 +138,4 @@ export function execFake(ctx: OpContext): OpResult {
     default:
       return execOther(ctx as OpContext<Exclude<Node, { op: "conv2d" | "matmul" }>>);
   }
-}
-
-function execConvMacs(outV: Value, wShape: readonly number[]): number {
-  const [O = 0, kH = 0, kW = 0, cinG = 0] = wShape;
-  return (product(outV.shape) / O) * O * kH * kW * cinG;
 }

@@ -5,9 +5,8 @@ import type { Value } from "../ir/graph.js";
 import type { Conv2dNode, MatMulNode } from "../ir/ops.js";
 import { perChannelZeroPoints, scalarQuant } from "../ir/quant-params.js";
 import { matmulShapes } from "../ir/shapes.js";
-import { conv2d } from "../kernels/conv2d.js";
+import { conv2d, convGeometry } from "../kernels/conv2d.js";
 import { makeWriter, newAccStats } from "../kernels/epilogue.js";
-import { dims4 } from "../kernels/geometry.js";
 import { matmul, prepareB } from "../kernels/matmul.js";
 import { type PreparedWeights, cachedPrepared, prepareRowMajor } from "../kernels/prepared.js";
 import { conv2dXnor, matmulXnor } from "../kernels/xnor.js";
@@ -81,29 +80,15 @@ export function execConv2d(ctx: OpContext<Conv2dNode>): OpResult {
   const [xV, wV] = ctx.inputValues;
   const outV = ctx.outputValues[0]!;
   const where = `node "${node.name}" (conv2d)`;
-  const input = dims4(xT!.shape, node.layout);
+  const geometry = convGeometry(node, xT!.shape, wT!.shape, outV.shape);
   const [O, kH, kW, cinG] = wT!.shape as [number, number, number, number];
-  const out = dims4(outV.shape, node.layout);
+  const out = geometry.output;
   const zx = activationZeroPoint(xV!, where);
   const zw = weightZeroPoints(wV!, 0, O, where);
   const r = outRange(outV);
   const data = allocTensorData(outV.dtype, outV.shape.reduce((a, b) => a * b, 1)) as IntArray;
   const stats = newAccStats();
   const write = makeWriter(node.epilogue, { out: data, outZeroPoint: r.zp, qmin: r.lo, qmax: r.hi, bipolar: r.bipolar }, stats);
-  const geometry = {
-    layout: node.layout,
-    input,
-    output: out,
-    kH,
-    kW,
-    strideH: node.strides[0],
-    strideW: node.strides[1],
-    dilH: node.dilations[0],
-    dilW: node.dilations[1],
-    padTop: node.pads[0],
-    padLeft: node.pads[1],
-    groups: node.groups,
-  };
   const bias = (bT?.data as Int32Array | undefined) ?? null;
   const K = kH * kW * cinG;
   const wData = wT!.data as IntArray;

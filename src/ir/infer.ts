@@ -10,7 +10,7 @@ import { broadcastShapes, matmulOutShape, matmulShapes, windowOut } from "./shap
 
 export interface OutputSpec {
   readonly shape: readonly number[];
-  /** undefined: any integer type is allowed (e.g. a requantized output). */
+  /** Absent when every integer type is allowed (e.g. a requantized output). */
   readonly dtype?: DType;
 }
 

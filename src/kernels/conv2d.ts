@@ -9,10 +9,10 @@
  * XNOR-popcount path serves bipolar × bipolar (xnor.ts). Weights are OHWI: [outC, kH, kW, inC / groups].
  */
 import type { IntArray } from "../ir/dtype.js";
-import type { Layout } from "../ir/ops.js";
+import type { Conv2dNode, Layout } from "../ir/ops.js";
 import { dotChannels } from "./dot.js";
 import type { OutputWriter } from "./epilogue.js";
-import { type Dims4, strides4 } from "./geometry.js";
+import { type Dims4, dims4, strides4 } from "./geometry.js";
 import { type PreparedWeights, exactInInt32 } from "./prepared.js";
 import { wasmKernelsActive } from "./wasm/gemm.js";
 
@@ -29,6 +29,24 @@ export interface ConvGeometry {
   readonly padTop: number;
   readonly padLeft: number;
   readonly groups: number;
+}
+
+/** The geometry of a conv2d node given its input, weight and output shapes. */
+export function convGeometry(node: Conv2dNode, xShape: readonly number[], wShape: readonly number[], outShape: readonly number[]): ConvGeometry {
+  return {
+    layout: node.layout,
+    input: dims4(xShape, node.layout),
+    output: dims4(outShape, node.layout),
+    kH: wShape[1]!,
+    kW: wShape[2]!,
+    strideH: node.strides[0],
+    strideW: node.strides[1],
+    dilH: node.dilations[0],
+    dilW: node.dilations[1],
+    padTop: node.pads[0],
+    padLeft: node.pads[1],
+    groups: node.groups,
+  };
 }
 
 export interface ConvOperands {

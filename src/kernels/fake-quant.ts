@@ -9,6 +9,7 @@ import type { Layout } from "../ir/ops.js";
 import { type QuantParams, paramIndexer } from "../ir/quant-params.js";
 import { roundHalfEven } from "../quant/rounding.js";
 import { broadcastMap } from "./broadcast.js";
+import type { ConvGeometry } from "./conv2d.js";
 import { type Dims4, strides4 } from "./geometry.js";
 import { type OutputRange, Saturator } from "./saturate.js";
 
@@ -37,23 +38,8 @@ export function quantizeF64(y: Float64Array, scale: number, zeroPoint: number, r
   return sat.count;
 }
 
-export interface FloatConvGeometry {
-  readonly layout: Layout;
-  readonly input: Dims4;
-  readonly output: Dims4;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly dilH: number;
-  readonly dilW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-  readonly groups: number;
-}
-
 /** Direct float convolution; w is OHWI; bias already in real units. Returns real outputs in the layout. */
-export function conv2dF64(g: FloatConvGeometry, x: Float64Array, w: Float64Array, bias: Float64Array | null): Float64Array {
+export function conv2dF64(g: ConvGeometry, x: Float64Array, w: Float64Array, bias: Float64Array | null): Float64Array {
   const { input: I, output: O, kH, kW } = g;
   const si = strides4(I, g.layout);
   const so = strides4(O, g.layout);

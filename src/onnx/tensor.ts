@@ -4,6 +4,7 @@
  * as exact doubles (|v| < 2^53) and only narrowed to int32 when it becomes a quarch tensor; sub-byte types
  * are unpacked from two (four) per byte, element 0 in the low bits.
  */
+import { unpackBits } from "../ir/packing.js";
 import type { OnnxTensorProto } from "./protobuf.js";
 import { onnxFail } from "./wire.js";
 import { type DType, type QType, type TensorData, allocTensorData, dtypeName } from "../ir/dtype.js";
@@ -109,15 +110,8 @@ export function halfToFloat(h: number): number {
 
 /** Unpack `count` sub-byte elements (element 0 in the low bits of byte 0), sign-extending signed types. */
 export function unpackSubByte(bytes: ArrayLike<number>, count: number, bits: number, signed: boolean): Int8Array | Uint8Array {
-  const out = signed ? new Int8Array(count) : new Uint8Array(count);
-  const mask = (1 << bits) - 1;
-  const half = 1 << (bits - 1);
-  for (let i = 0; i < count; i++) {
-    const bit = i * bits;
-    const v = (bytes[bit >> 3]! >> (bit & 7)) & mask;
-    out[i] = signed && v >= half ? v - (mask + 1) : v;
-  }
-  return out;
+  // ONNX has no 1-bit type, so the IR's bipolar reading of signed 1-bit never applies here.
+  return unpackBits(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes), count, bits, signed) as Int8Array | Uint8Array;
 }
 
 function shapeText(dims: readonly number[]): string {

@@ -68,7 +68,7 @@ export function binarize(values: ArrayLike<number>, shape: readonly number[], ax
 
 /**
  * Weights → ternary {−1, 0, 1} (int2) with TWN's threshold Δ[c] = 0.7·mean |w| and α[c] = mean |w| over
- * |w| > Δ. A channel with nothing above Δ (all zeros) gets α = 1: any scale reconstructs zeros exactly.
+ * |w| > Δ. A channel with nothing above Δ (all zeros) gets α = 1: every scale reconstructs zeros exactly.
  */
 export function ternarize(values: ArrayLike<number>, shape: readonly number[], axis: number | null = 0, deltaFactor = 0.7): LowBitWeights {
   const { channels, inner } = channelLayout(shape, axis, values.length, "ternarize");
