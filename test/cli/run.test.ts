@@ -55,6 +55,16 @@ describe("quarch run", () => {
     expect(data(fake).length).toBe(10);
     expect(quarch("run", NET, "--input", INPUT, "--runtime", "xnnpack").code).toBe(0);
   });
+  it("--rounding reports per layer what the change does; --trace dumps every intermediate tensor", () => {
+    const trace = join(tempDir(), "trace");
+    const r = quarch("run", NET, "--input", INPUT, "--rounding", "dyadic-floor", "--trace", trace, "--format", "json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { changes: { node: string; mismatches: number; elements: number }[] };
+    expect(doc.changes.map((c) => c.node)).toEqual(["conv1", "dw2", "pw3", "conv4", "add5", "pool6", "flatten7", "fc8", "softmax9"]);
+    expect(doc.changes[0]!.mismatches).toBeGreaterThan(0);
+    expect(readdirSync(trace).sort()).toEqual(["add5.npy", "conv1.npy", "conv4.npy", "dw2.npy", "fc8.npy", "flatten7.npy", "input.npy", "pool6.npy", "probabilities.npy", "pw3.npy"]);
+    expect(npy(join(trace, "dw2.npy")).shape).toEqual([1, 8, 8, 8]);
+  });
   it("a float32 input file is quantized with the input's scale and zero point", () => {
     const g = JSON.parse(readFileSync(NET, "utf8")) as { values: { name: string; quant?: { scale: number; zeroPoint: number } }[] };
     const q = g.values.find((v) => v.name === "input")!.quant!;

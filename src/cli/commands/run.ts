@@ -5,6 +5,7 @@ import { dtypeName, type IntArray } from "../../ir/dtype.js";
 import type { Graph, Tensor } from "../../ir/graph.js";
 import { RUNTIME_PROFILES, type RuntimeProfile } from "../../ir/profiles.js";
 import { ROUNDING_MODES, type RoundingMode } from "../../ir/requant.js";
+import { compareGraphs, compareModes } from "../../exec/compare.js";
 import { type ExecMode, run } from "../../exec/run.js";
 import { dequantizeLinear } from "../../kernels/quantize.js";
 import { applyProfile, forceRounding } from "../../quant/profiles.js";
@@ -24,6 +25,8 @@ interface RunArgs {
   runtime?: RuntimeProfile;
   rounding?: RoundingMode;
   out?: string;
+  trace?: string;
+  compareFakeQuant: boolean;
   force: boolean;
   dequantize: boolean;
   format: "table" | "json" | "csv";
@@ -87,43 +90,80 @@ function preview(t: Tensor, n = 16): string {
   return vals.join(" ") + (t.data.length > n ? ` … (${t.data.length} values)` : "");
 }
 
-async function handler(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
-  if (argv.out !== undefined) checkOutDir(argv.out, argv.force);
-  const prepared = prepareRun(argv.model, argv.input);
-  const graph = applyArithmetic(prepared.graph, argv.runtime, argv.rounding);
-  const result = run(graph, prepared.inputs, { mode: argv.mode });
+/** Compare outputs with --expect files; returns the number of differing elements. */
+function checkExpectations(expect: readonly string[], graph: Graph, outputs: ReadonlyMap<string, Tensor>, quiet: boolean): number {
   let mismatches = 0;
-  for (const e of argv.expect) {
+  for (const e of expect) {
     const { name, file } = splitBinding(e);
     const outName = name ?? (graph.outputs.length === 1 ? graph.outputs[0]! : undefined);
-    const got = outName === undefined ? undefined : result.outputs.get(outName);
+    const got = outName === undefined ? undefined : outputs.get(outName);
     if (got === undefined) throw new InputError({ path: `--expect ${e}`, message: "does not name a graph output", expected: graph.outputs.join(", ") });
     const want = toInputTensor(readTensorFile(file), { name: outName!, dtype: got.dtype, shape: got.shape }, file);
     let m = 0;
     for (let i = 0; i < want.data.length; i++) if (!Object.is(want.data[i], got.data[i])) m++;
     mismatches += m;
-    if (!argv.quiet) process.stderr.write(`${outName}: ${m} of ${want.data.length} outputs differ from ${file}\n`);
+    if (!quiet) process.stderr.write(`${outName}: ${m} of ${want.data.length} outputs differ from ${file}\n`);
   }
-  if (argv.out !== undefined) {
-    const files = new Map<string, Uint8Array>();
-    for (const [name, t] of result.outputs) {
-      files.set(`${fileSafe(name)}.npy`, encodeNpy(t.dtype, t.shape, t.data));
-      if (argv.dequantize && t.dtype !== "float32" && t.quant !== undefined) {
-        files.set(`${fileSafe(name)}.f32.npy`, encodeNpy("float32", t.shape, dequantizeLinear(t.data as IntArray, t.shape, t.quant)));
-      }
+  return mismatches;
+}
+
+/** One .npy per tensor (plus float32 copies with --dequantize). */
+function npyFiles(tensors: Iterable<readonly [string, Tensor]>, dequantize: boolean): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const [name, t] of tensors) {
+    files.set(`${fileSafe(name)}.npy`, encodeNpy(t.dtype, t.shape, t.data));
+    if (dequantize && t.dtype !== "float32" && t.quant !== undefined) {
+      files.set(`${fileSafe(name)}.f32.npy`, encodeNpy("float32", t.shape, dequantizeLinear(t.data as IntArray, t.shape, t.quant)));
     }
+  }
+  return files;
+}
+
+const DIFF_COLUMNS = [
+  { key: "node", title: "layer" },
+  { key: "op", title: "op" },
+  { key: "mismatches", title: "outputs changed", numeric: true },
+  { key: "elements", title: "of", numeric: true },
+  { key: "maxAbsDiff", title: "max |Δ| (LSB)", numeric: true },
+];
+
+async function handler(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
+  if (argv.out !== undefined) checkOutDir(argv.out, argv.force);
+  if (argv.trace !== undefined) checkOutDir(argv.trace, argv.force);
+  const prepared = prepareRun(argv.model, argv.input);
+  const graph = applyArithmetic(prepared.graph, argv.runtime, argv.rounding);
+  const result = run(graph, prepared.inputs, { mode: argv.mode, trace: argv.trace !== undefined });
+  const mismatches = checkExpectations(argv.expect, graph, result.outputs, argv.quiet);
+  // What the arithmetic change does, layer by layer, on this input (the architect's question before
+  // committing to a rounding in hardware).
+  const changes = graph !== prepared.graph ? compareGraphs(prepared.graph, graph, prepared.inputs) : undefined;
+  const vsFake = argv.compareFakeQuant ? compareModes(graph, prepared.inputs) : undefined;
+  if (argv.out !== undefined) {
+    const files = npyFiles(result.outputs, argv.dequantize);
     writeOutDir(argv.out, files, argv.force);
     if (!argv.quiet) process.stderr.write(`wrote ${files.size} file${files.size === 1 ? "" : "s"} to ${argv.out}\n`);
   }
+  if (argv.trace !== undefined) {
+    const consts = new Set([...graph.values.values()].filter((v) => v.data !== undefined).map((v) => v.name));
+    const files = npyFiles([...result.values!].filter(([n]) => !consts.has(n)), false);
+    writeOutDir(argv.trace, files, argv.force);
+    if (!argv.quiet) process.stderr.write(`wrote ${files.size} traced tensors to ${argv.trace}\n`);
+  }
   if (argv.format === "json") {
     const outputs = Object.fromEntries([...result.outputs].map(([n, t]) => [n, { dtype: dtypeName(t.dtype), shape: t.shape, data: Array.from(t.data) }]));
-    process.stdout.write(JSON.stringify({ model: graph.name, mode: argv.mode, outputs, layers: layerRows(result.stats) }, null, 2) + "\n");
+    const doc = { model: graph.name, mode: argv.mode, outputs, layers: layerRows(result.stats), ...(changes ? { changes } : {}), ...(vsFake ? { vsFakeQuant: vsFake } : {}) };
+    process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
   } else if (argv.format === "csv") {
     process.stdout.write(renderCsv(LAYER_COLUMNS, layerRows(result.stats)));
   } else {
     const lines = [`${graph.name}: ${graph.nodes.length} nodes, ${argv.mode} mode`, ""];
     for (const [n, t] of result.outputs) lines.push(`${n}  ${dtypeName(t.dtype)} [${t.shape.join(", ")}]  ${preview(t)}`);
     lines.push("", renderTable(LAYER_COLUMNS, layerRows(result.stats)), "");
+    if (changes) {
+      const what = [argv.runtime && `--runtime ${argv.runtime}`, argv.rounding && `--rounding ${argv.rounding}`].filter(Boolean).join(" ");
+      lines.push(`outputs changed by ${what} against the model's own arithmetic (differences propagate downstream):`, renderTable(DIFF_COLUMNS, changes.map((c) => ({ ...c }))), "");
+    }
+    if (vsFake) lines.push("integer-only vs simulated quantization:", renderTable(DIFF_COLUMNS, vsFake.map((c) => ({ ...c }))), "");
     process.stdout.write(lines.join("\n"));
   }
   if (mismatches > 0) throw new VerificationFailed(`${mismatches} outputs differ from the expected files`);
@@ -143,6 +183,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("out", { type: "string", describe: "write <output>.npy per graph output into DIR" })
       .option("force", { type: "boolean", default: false, describe: "replace a non-empty --out DIR" })
       .option("dequantize", { type: "boolean", default: false, describe: "also write float32 copies <output>.f32.npy" })
+      .option("trace", { type: "string", describe: "write every intermediate tensor as <name>.npy into DIR (layer-by-layer comparison)" })
+      .option("compare-fake-quant", { type: "boolean", default: false, describe: "also report, per layer, what integer-only execution changes against simulated quantization" })
       .option("format", { choices: ["table", "json", "csv"] as const, default: "table" as const })
       .option("quiet", { type: "boolean", default: false, describe: "no progress or notes on stderr" }) as unknown as Argv<RunArgs>,
   handler,
