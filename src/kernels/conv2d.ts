@@ -14,7 +14,7 @@ import { dotChannels } from "./dot.js";
 import type { OutputWriter } from "./epilogue.js";
 import { type Dims4, dims4, strides4 } from "./geometry.js";
 import { type PreparedWeights, exactInInt32 } from "./prepared.js";
-import { wasmKernelsActive } from "./wasm/gemm.js";
+import { depthwiseWasm, wasmKernelsActive } from "./wasm/gemm.js";
 
 export interface ConvGeometry {
   readonly layout: Layout;
@@ -72,7 +72,10 @@ export function conv2d(g: ConvGeometry, ops: ConvOperands, write: OutputWriter):
   const wc = ops.w.centered;
   const cinG = g.input.c / g.groups;
   const coutG = g.output.c / g.groups;
-  if (cinG === 1 && coutG === 1) depthwise(g, ops, wc, write);
+  if (cinG === 1 && coutG === 1) {
+    if (wasmKernelsActive() && exactInInt32(ops.w, maxAbsCentered(ops.x, ops.xZeroPoint), ops.bias)) depthwiseSimd(g, ops, write);
+    else depthwise(g, ops, wc, write);
+  }
   else if (g.groups === 1 && wasmKernelsActive() && exactInInt32(ops.w, maxAbsCentered(ops.x, ops.xZeroPoint), ops.bias)) {
     denseWasm(g, ops, write);
   } else general(g, ops, wc, write);
@@ -147,6 +150,31 @@ function general(g: ConvGeometry, ops: ConvOperands, wc: Int32Array, write: Outp
         }
       }
     }
+  }
+}
+
+/** Depthwise through WebAssembly SIMD, one image at a time; the input is centered into NHWC int16. */
+function depthwiseSimd(g: ConvGeometry, ops: ConvOperands, write: OutputWriter): void {
+  const { input: I, output: O } = g;
+  const si = strides4(I, g.layout);
+  const so = strides4(O, g.layout);
+  const x = ops.x;
+  const zx = ops.xZeroPoint;
+  const shape = { H: I.h, W: I.w, C: I.c, kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, dH: g.dilH, dW: g.dilW, pT: g.padTop, pL: g.padLeft, oH: O.h, oW: O.w };
+  for (let b = 0; b < O.n; b++) {
+    depthwiseWasm(
+      shape,
+      ops.w.centered,
+      (view, Cp) => {
+        for (let y = 0; y < I.h; y++)
+          for (let xx = 0; xx < I.w; xx++) {
+            const src = b * si.n + y * si.h + xx * si.w;
+            const dst = (y * I.w + xx) * Cp;
+            for (let c = 0; c < I.c; c++) view[dst + c] = x[src + c * si.c]! - zx;
+          }
+      },
+      (pixel, accs, off) => write.row(accs, off, 0, O.c, ops.bias, b * so.n + pixel * so.w, so.c),
+    );
   }
 }
 

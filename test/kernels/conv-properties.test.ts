@@ -149,6 +149,35 @@ describe.each([
     );
   });
 
+  it("depthwise (groups = channels, 1 to 20 channels) equals the naive reference", () => {
+    const dwArb = fc
+      .record({
+        layout: fc.constantFrom<"nhwc" | "nchw">("nhwc", "nchw"),
+        N: fc.integer({ min: 1, max: 2 }),
+        H: fc.integer({ min: 1, max: 9 }),
+        W: fc.integer({ min: 1, max: 9 }),
+        C: fc.integer({ min: 1, max: 20 }),
+        kH: fc.integer({ min: 1, max: 3 }),
+        kW: fc.integer({ min: 1, max: 3 }),
+        sH: fc.integer({ min: 1, max: 2 }),
+        sW: fc.integer({ min: 1, max: 2 }),
+        dH: fc.integer({ min: 1, max: 2 }),
+        dW: fc.integer({ min: 1, max: 2 }),
+        pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
+      })
+      .map((r): NaiveConv => ({ ...r, O: r.C, groups: r.C }))
+      .filter((p) => convOutSize(p).every((d) => d >= 1));
+    fc.assert(
+      fc.property(dwArb, fc.integer(), (p, seed) => {
+        const x = randomInts(p.N * p.H * p.W * p.C, -128, 127, seed);
+        const w = randomInts(p.C * p.kH * p.kW, -128, 127, seed + 9);
+        const bias = randomInts(p.C, -3000, 3000, seed + 10);
+        expect(runConv(p, x, INT8, -7, INT8, w, [0], bias)).toEqual(naiveConvAcc(p, x, -7, w, [0], bias));
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
   it("binary × binary (XNOR-popcount path) and binary weights × int8 equal the ±1 reference", () => {
     fc.assert(
       fc.property(convArb, fc.integer(), (p, seed) => {

@@ -9,6 +9,7 @@ import { WASM_BASE64 } from "./int8-gemm.wasm.js";
 interface GemmExports {
   readonly memory: WebAssembly.Memory;
   readonly gemm: (patch: number, nPix: number, w: number, nOC: number, K: number, out: number) => void;
+  readonly dwconv: (...args: number[]) => void;
 }
 
 let instance: GemmExports | null | undefined;
@@ -104,4 +105,47 @@ export class Int16Gemm {
       for (let i = 0; i < n; i++) emit(start + i, out, i * Op);
     }
   }
+}
+
+/** Geometry of one depthwise layer for the `dwconv` kernel (NHWC image, OHWI weights with I = 1). */
+export interface DepthwiseShape {
+  readonly H: number;
+  readonly W: number;
+  readonly C: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly sH: number;
+  readonly sW: number;
+  readonly dH: number;
+  readonly dW: number;
+  readonly pT: number;
+  readonly pL: number;
+  readonly oH: number;
+  readonly oW: number;
+}
+
+/**
+ * Depthwise convolution of one image in WebAssembly SIMD. `fill(view)` writes the centered input as
+ * [H, W, Cp] int16 (Cp = C rounded up to 8; padding channels zero); weights are [C, kH·kW] centered.
+ * `emit(pixel, accs, off)` receives each output pixel's C accumulators (no bias).
+ */
+export function depthwiseWasm(s: DepthwiseShape, weights: Int32Array, fill: (view: Int16Array, Cp: number) => void, emit: (pixel: number, accs: Int32Array, off: number) => void): void {
+  const ex = load();
+  if (ex === null) throw new Error("internal: WebAssembly kernels unavailable");
+  const Cp = roundUp(s.C, 8);
+  const taps = s.kH * s.kW;
+  const xOff = top;
+  const wOff = roundUp(xOff + s.H * s.W * Cp * 2, 16);
+  const oOff = roundUp(wOff + taps * Cp * 2, 16);
+  ensure(ex, oOff + s.oH * s.oW * Cp * 4);
+  const xv = new Int16Array(ex.memory.buffer, xOff, s.H * s.W * Cp);
+  xv.fill(0);
+  fill(xv, Cp);
+  const wv = new Int16Array(ex.memory.buffer, wOff, taps * Cp);
+  wv.fill(0);
+  for (let c = 0; c < s.C; c++) for (let t = 0; t < taps; t++) wv[t * Cp + c] = weights[c * taps + t]!;
+  ex.dwconv(xOff, s.H, s.W, Cp, wOff, s.kH, s.kW, s.sH, s.sW, s.dH, s.dW, s.pT, s.pL, s.oH, s.oW, oOff);
+  const out = new Int32Array(ex.memory.buffer, oOff, s.oH * s.oW * Cp);
+  const pixels = s.oH * s.oW;
+  for (let p = 0; p < pixels; p++) emit(p, out, p * Cp);
 }
