@@ -257,14 +257,14 @@ export function conv2dXnor(g: ConvGeometry, x: Int8Array, w: Int8Array, bias: In
             for (let j = 0; j < 4; j++) {
               let acc = nValid - 2 * pc4[j]!;
               if (bias !== null) acc += bias[oc + j]!;
-              write(acc, oc + j, outBase + (oc + j) * so.c);
+              write.one(acc, oc + j, outBase + (oc + j) * so.c);
             }
           }
           for (; oc < end; oc++) {
             const pc = border ? xorPopcountMasked(patch, wp, oc * Kw, mask, Kw) : xorPopcount(patch, 0, wp, oc * Kw, Kw);
             let acc = nValid - 2 * pc;
             if (bias !== null) acc += bias[oc]!;
-            write(acc, oc, outBase + oc * so.c);
+            write.one(acc, oc, outBase + oc * so.c);
           }
         }
       }
@@ -274,7 +274,7 @@ export function conv2dXnor(g: ConvGeometry, x: Int8Array, w: Int8Array, bias: In
 
 /**
  * Bipolar matrix product: a [M, K] × b [K, N] (or b [N, K] with transB), row-major; acc[m, n] =
- * Σ_k a[m,k]·b[k,n] (+ bias[n]), written as write(acc, n, m·N + n). Rows of a and columns of b are packed
+ * Σ_k a[m,k]·b[k,n] (+ bias[n]), written as write.one(acc, n, m·N + n). Rows of a and columns of b are packed
  * once, so each output is ⌈K/32⌉ XOR-popcounts; K need not be a multiple of 32 (packed tails are zero).
  */
 export function matmulXnor(
@@ -309,13 +309,13 @@ export function matmulXnor(
       for (let j = 0; j < 4; j++) {
         let acc = K - 2 * pc4[j]!;
         if (bias !== null) acc += bias[n + j]!;
-        write(acc, n + j, m * N + n + j);
+        write.one(acc, n + j, m * N + n + j);
       }
     }
     for (; n < N; n++) {
       let acc = K - 2 * xorPopcount(ap, aOff, bp, n * Kw, Kw);
       if (bias !== null) acc += bias[n]!;
-      write(acc, n, m * N + n);
+      write.one(acc, n, m * N + n);
     }
   }
 }

@@ -33,7 +33,7 @@ function applyEpilogue(e: ThresholdEpilogue, bipolar: boolean, lo: number, hi: n
   const out = [0];
   const write = makeWriter(e, { out, outZeroPoint: 0, qmin: lo, qmax: hi, bipolar }, newAccStats());
   return (acc, c) => {
-    write(acc, c, 0);
+    write.one(acc, c, 0);
     return out[0]!;
   };
 }

@@ -1,0 +1,142 @@
+/**
+ * onnxruntime's com.microsoft quantized kernels as its x86-64 CPU build computes them (MLAS, AVX2/FMA3),
+ * float32 operation by operation; checked against onnxruntime-node 1.30 (test/fixtures/onnx-graph-goldens).
+ *
+ *  QLinearAdd (qladd_avx2.cpp): r_a = f32(s_a / s_c), r_b = f32(s_b / s_c),
+ *    fixed = f32(z_c − fma(r_a, z_a, f32(r_b · z_b)));
+ *    both operands vary: y = rne(fma(a, r_a, fma(b, r_b, fixed)));
+ *    one operand constant along the broadcast span (s): y = rne(fma(v, r_v, f32(fixed + f32(s · r_s)))).
+ *  QLinearMul (qlmul.cpp, SSE2): r = f32(f32(s_a · s_b) / s_c); y = rne(f32(f32(f32(p) · r) + z_c)),
+ *    p = (a − z_a)(b − z_b) exact.
+ *  QLinearAveragePool (qlinear_pool.cc): x_f = f32(s_x · (x − z_x)); window sum in float32, row by row;
+ *    divided by the count (kernel area with count_include_pad, else the valid taps);
+ *    y = rne(f32(f32(sum / n / s_y) + z_y)).
+ * Inputs are raw integers (zero points not subtracted); every result is saturated to the output type.
+ */
+import type { IntArray } from "../ir/dtype.js";
+import type { Layout } from "../ir/ops.js";
+import { fma32, nearbyint } from "../quant/float32.js";
+import { broadcastMap } from "./broadcast.js";
+import { type Dims4, strides4 } from "./geometry.js";
+import { type OutputRange, Saturator } from "./saturate.js";
+
+const f = Math.fround;
+
+export interface OperandQuant {
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
+/**
+ * Which operand onnxruntime's broadcast loop treats as a scalar: the one whose innermost non-trivial
+ * output dimension it broadcasts over (its span holds a single value). "none" when both vary.
+ */
+export function ortScalarOperand(outShape: readonly number[], aShape: readonly number[], bShape: readonly number[]): "a" | "b" | "none" {
+  const rank = outShape.length;
+  const dimOf = (s: readonly number[], i: number): number => s[s.length - rank + i] ?? 1;
+  let k = rank - 1;
+  while (k >= 0 && outShape[k]! <= 1) k--;
+  // A one-element output: onnxruntime takes input 0 as the scalar.
+  if (k < 0) return "a";
+  if (dimOf(aShape, k) === 1) return "a";
+  if (dimOf(bShape, k) === 1) return "b";
+  return "none";
+}
+
+export function addOrt(
+  a: IntArray,
+  aShape: readonly number[],
+  b: IntArray,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  qa: OperandQuant,
+  qb: OperandQuant,
+  qc: OperandQuant,
+  range: OutputRange,
+  out: IntArray,
+): { saturated: number } {
+  const rA = f(qa.scale / qc.scale);
+  const rB = f(qb.scale / qc.scale);
+  const fixed = f(qc.zeroPoint - fma32(rA, qa.zeroPoint, f(rB * qb.zeroPoint)));
+  const scalar = ortScalarOperand(outShape, aShape, bShape);
+  const ma = broadcastMap(outShape, aShape);
+  const mb = broadcastMap(outShape, bShape);
+  const sat = new Saturator(range);
+  for (let i = 0; i < out.length; i++) {
+    const x = a[ma[i]!]!;
+    const y = b[mb[i]!]!;
+    let v: number;
+    if (scalar === "none") v = fma32(x, rA, fma32(y, rB, fixed));
+    else if (scalar === "b") v = fma32(x, rA, f(fixed + f(y * rB)));
+    else v = fma32(y, rB, f(fixed + f(x * rA)));
+    out[i] = sat.apply(nearbyint(v));
+  }
+  return { saturated: sat.count };
+}
+
+export function mulOrt(
+  a: IntArray,
+  aShape: readonly number[],
+  b: IntArray,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  qa: OperandQuant,
+  qb: OperandQuant,
+  qc: OperandQuant,
+  range: OutputRange,
+  out: IntArray,
+): { saturated: number } {
+  const ratio = f(f(qa.scale * qb.scale) / qc.scale);
+  const ma = broadcastMap(outShape, aShape);
+  const mb = broadcastMap(outShape, bShape);
+  const sat = new Saturator(range);
+  for (let i = 0; i < out.length; i++) {
+    const p = (a[ma[i]!]! - qa.zeroPoint) * (b[mb[i]!]! - qb.zeroPoint);
+    out[i] = sat.apply(nearbyint(f(f(f(p) * ratio) + qc.zeroPoint)));
+  }
+  return { saturated: sat.count };
+}
+
+export interface OrtPoolGeometry {
+  readonly layout: Layout;
+  readonly input: Dims4;
+  readonly output: Dims4;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  readonly countIncludePad: boolean;
+}
+
+export function avgPoolOrt(g: OrtPoolGeometry, x: IntArray, qx: OperandQuant, qy: OperandQuant, range: OutputRange, out: IntArray): { saturated: number } {
+  const { input: I, output: O } = g;
+  const si = strides4(I, g.layout);
+  const so = strides4(O, g.layout);
+  const sat = new Saturator(range);
+  const sx = f(qx.scale);
+  const sy = f(qy.scale);
+  const deq = (v: number): number => f(sx * (v - qx.zeroPoint));
+  for (let b = 0; b < O.n; b++)
+    for (let c = 0; c < O.c; c++)
+      for (let oy = 0; oy < O.h; oy++) {
+        const h0 = oy * g.strideH - g.padTop;
+        const h1 = Math.min(h0 + g.kH, I.h);
+        const hs = Math.max(h0, 0);
+        for (let ox = 0; ox < O.w; ox++) {
+          const w0 = ox * g.strideW - g.padLeft;
+          const w1 = Math.min(w0 + g.kW, I.w);
+          const ws = Math.max(w0, 0);
+          let sum = 0;
+          for (let h = hs; h < h1; h++) {
+            const row = b * si.n + c * si.c + h * si.h;
+            for (let w = ws; w < w1; w++) sum = f(sum + deq(x[row + w * si.w]!));
+          }
+          const n = g.countIncludePad ? g.kH * g.kW : (h1 - hs) * (w1 - ws);
+          const mean = f(sum / n);
+          out[b * so.n + c * so.c + oy * so.h + ox * so.w] = sat.apply(nearbyint(f(f(mean / sy) + qy.zeroPoint)));
+        }
+      }
+  return { saturated: sat.count };
+}
