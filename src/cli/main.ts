@@ -5,7 +5,9 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { QuarchError } from "../errors.js";
+import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
+import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
 import { VerificationFailed } from "./verification.js";
 
@@ -16,6 +18,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .scriptName("quarch")
     .usage("$0 <command> [options]\n\nCo-design quantized networks and the hardware that runs them.")
     .command(runCommand)
+    .command(inspectCommand)
+    .command(convertCommand)
     .command(demoCommand)
     .demandCommand(1, "Give a command; see --help.")
     .strict()
