@@ -7,6 +7,7 @@ import { hideBin } from "yargs/helpers";
 import { QuarchError } from "../errors.js";
 import { convertCommand } from "./commands/convert.js";
 import { demoCommand } from "./commands/demo.js";
+import { exportCommand } from "./commands/export.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
 import { VerificationFailed } from "./verification.js";
@@ -20,6 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(runCommand)
     .command(inspectCommand)
     .command(convertCommand)
+    .command(exportCommand)
     .command(demoCommand)
     .demandCommand(1, "Give a command; see --help.")
     .strict()

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { InputError, QuarchError, UnsupportedError, inFile } from "../errors.js";
 import type { Graph, Tensor } from "../ir/graph.js";
 import { loadQnet } from "../exec/load.js";
-import { lowerSingleNodeBytes } from "../onnx/lower-node.js";
+import { loadOnnx } from "../onnx/import-graph.js";
 
 export type ModelKind = "qnet" | "onnx" | "tflite" | "layer-list";
 
@@ -27,8 +27,8 @@ function readModelBytes(ref: string): Uint8Array {
 }
 
 /**
- * Load an executable model. ONNX single-node models may take their scale and zero-point operands from
- * `bindings` (the ONNX node tests feed them as inputs).
+ * Load an executable model. ONNX models may take scale and zero-point operands from `bindings` (the ONNX
+ * node tests feed them as graph inputs).
  */
 export function loadModel(ref: string, bindings: ReadonlyMap<string, Tensor> = new Map()): Graph {
   const kind = modelKind(ref);
@@ -41,7 +41,7 @@ export function loadModel(ref: string, bindings: ReadonlyMap<string, Tensor> = n
       case "qnet":
         return loadQnet(new TextDecoder().decode(readModelBytes(ref)));
       case "onnx":
-        return lowerSingleNodeBytes(readModelBytes(ref), bindings);
+        return loadOnnx(readModelBytes(ref), bindings);
       default: {
         const never: never = kind;
         return never;

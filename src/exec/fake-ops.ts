@@ -6,7 +6,7 @@
 import { GraphError } from "../errors.js";
 import { type IntArray, allocTensorData, product, qmax, qmin } from "../ir/dtype.js";
 import type { Value } from "../ir/graph.js";
-import type { Epilogue, Node } from "../ir/ops.js";
+import type { Epilogue, Layout, Node } from "../ir/ops.js";
 import { perChannelScales, scalarQuant } from "../ir/quant-params.js";
 import { matmulShapes } from "../ir/shapes.js";
 import { broadcastIndex } from "../kernels/matmul.js";
@@ -20,7 +20,8 @@ import {
   softmaxF64,
 } from "../kernels/fake-quant.js";
 import { convGeometry } from "../kernels/conv2d.js";
-import { dims4 } from "../kernels/geometry.js";
+import { broadcastMap } from "../kernels/broadcast.js";
+import { type Dims4, dims4, strides4 } from "../kernels/geometry.js";
 import { outputRange } from "../kernels/saturate.js";
 import { NO_STATS, type OpContext, type OpResult, outputTensor } from "./context.js";
 import { execConv2d, execMatMul } from "./mac-ops.js";
@@ -63,6 +64,28 @@ function realBias(ctx: OpContext, channels: number, xScale: number): Float64Arra
     throw new GraphError({ path: `node "${ctx.node.name}"`, message: `fake-quant needs the bias scale, but weights "${wV.name}" have per-block scales`, expected: "no bias, or per-channel weights" });
   }
   return Float64Array.from({ length: channels }, (_, c) => bT.data[c]! * xScale * sw[c]!);
+}
+
+/** Broadcast product of real values. */
+function mulF64(a: Float64Array, aShape: readonly number[], b: Float64Array, bShape: readonly number[], outShape: readonly number[]): Float64Array {
+  const ma = broadcastMap(outShape, aShape);
+  const mb = broadcastMap(outShape, bShape);
+  return Float64Array.from(ma, (ia, i) => a[ia]! * b[mb[i]!]!);
+}
+
+/** Rescale means over valid taps to means over the whole kernel area (ONNX count_include_pad). */
+function includePad(y: Float64Array, layout: Layout, I: Dims4, O: Dims4, k: readonly [number, number], s: readonly [number, number], pads: readonly number[]): void {
+  const so = strides4(O, layout);
+  for (let oy = 0; oy < O.h; oy++) {
+    const h0 = oy * s[0] - pads[0]!;
+    const nh = Math.min(h0 + k[0], I.h) - Math.max(h0, 0);
+    for (let ox = 0; ox < O.w; ox++) {
+      const w0 = ox * s[1] - pads[1]!;
+      const nw = Math.min(w0 + k[1], I.w) - Math.max(w0, 0);
+      const factor = (nh * nw) / (k[0] * k[1]);
+      for (let b = 0; b < O.n; b++) for (let c = 0; c < O.c; c++) y[b * so.n + oy * so.h + ox * so.w + c * so.c]! *= factor;
+    }
+  }
 }
 
 export function execFake(ctx: OpContext): OpResult {
@@ -109,9 +132,23 @@ export function execFake(ctx: OpContext): OpResult {
       );
       return emit(ctx, y, node.clampMin, node.clampMax);
     }
+    case "mul": {
+      const b = ctx.inputs[1]!;
+      const y = mulF64(
+        dequantizeF64(x!.data as IntArray, x!.shape, xV!.quant),
+        x!.shape,
+        dequantizeF64(b.data as IntArray, b.shape, ctx.inputValues[1]!.quant),
+        b.shape,
+        ctx.outputValues[0]!.shape,
+      );
+      return emit(ctx, y, node.clampMin, node.clampMax);
+    }
     case "avgpool": {
       const xr = dequantizeF64(x!.data as IntArray, x!.shape, xV!.quant);
-      const y = avgPoolF64(node.layout, dims4(x!.shape, node.layout), dims4(ctx.outputValues[0]!.shape, node.layout), node.kernel, node.strides, node.pads[0], node.pads[1], xr);
+      const I = dims4(x!.shape, node.layout);
+      const O = dims4(ctx.outputValues[0]!.shape, node.layout);
+      const y = avgPoolF64(node.layout, I, O, node.kernel, node.strides, node.pads[0], node.pads[1], xr);
+      if (node.rescale?.countIncludePad === true) includePad(y, node.layout, I, O, node.kernel, node.strides, node.pads);
       return emit(ctx, y, node.clampMin, node.clampMax);
     }
     case "global-avgpool": {

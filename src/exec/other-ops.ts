@@ -4,10 +4,12 @@ import { type IntArray, type QType, allocTensorData, product, qmax, qmin } from 
 import type { Tensor, Value } from "../ir/graph.js";
 import type { Node } from "../ir/ops.js";
 import { scalarQuant } from "../ir/quant-params.js";
-import { addFixed, addFloat } from "../kernels/add.js";
+import { addFixed } from "../kernels/add.js";
+import { broadcastMap } from "../kernels/broadcast.js";
 import { dims4 } from "../kernels/geometry.js";
 import { concat, pad, transpose } from "../kernels/layout-ops.js";
 import { applyLut } from "../kernels/lut.js";
+import { addOrt, avgPoolOrt, mulOrt } from "../kernels/ort-float.js";
 import { globalAvgPool, pool } from "../kernels/pool.js";
 import { castTensor, dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "../kernels/quantize.js";
 import { prepareSoftmax, softmax } from "../kernels/softmax.js";
@@ -56,9 +58,28 @@ export function execOther(ctx: OpContext<NonMac>): OpResult {
       const r =
         node.rescale.kind === "fixed"
           ? addFixed(x.data as IntArray, x.shape, b.data as IntArray, b.shape, outV.shape, node.rescale, q, out)
-          : addFloat(x.data as IntArray, x.shape, b.data as IntArray, b.shape, outV.shape,
-              { a: scaleOf(aV!, where).scale, b: scaleOf(bV!, where).scale, out: scaleOf(outV, where).scale }, q, out);
+          : addOrt(x.data as IntArray, x.shape, b.data as IntArray, b.shape, outV.shape, scaleOf(aV!, where), scaleOf(bV!, where), scaleOf(outV, where), q.range, out);
       return saturatedOnly([outputTensor(outV, out)], r.saturated);
+    }
+    case "mul": {
+      const [aV, bV] = ctx.inputValues;
+      const t = intType(outV);
+      const range = outputRange(node.clampMin, node.clampMax, qmin(t), qmax(t));
+      const out = fresh();
+      const b = inputs[1]!;
+      if (node.rescale.kind === "float") {
+        const r = mulOrt(x.data as IntArray, x.shape, b.data as IntArray, b.shape, outV.shape, scaleOf(aV!, where), scaleOf(bV!, where), scaleOf(outV, where), range, out);
+        return saturatedOnly([outputTensor(outV, out)], r.saturated);
+      }
+      const za = activationZeroPoint(aV!, where);
+      const zb = activationZeroPoint(bV!, where);
+      const zo = activationZeroPoint(outV, where);
+      const rq = requantFn(node.rescale.out);
+      const ma = broadcastMap(outV.shape, x.shape);
+      const mb = broadcastMap(outV.shape, b.shape);
+      const sat = new Saturator(range);
+      for (let i = 0; i < out.length; i++) out[i] = sat.apply(rq(((x.data[ma[i]!]! - za) * (b.data[mb[i]!]! - zb)) | 0, 0) + zo);
+      return saturatedOnly([outputTensor(outV, out)], sat.count);
     }
     case "avgpool":
     case "maxpool": {
@@ -75,7 +96,11 @@ export function execOther(ctx: OpContext<NonMac>): OpResult {
         padTop: node.pads[0],
         padLeft: node.pads[1],
       };
-      const r = pool(node.op === "avgpool" ? "avg" : "max", g, x.data as IntArray, out, outputRange(node.clampMin, node.clampMax, qmin(t), qmax(t)));
+      const range = outputRange(node.clampMin, node.clampMax, qmin(t), qmax(t));
+      const r =
+        node.op === "avgpool" && node.rescale !== undefined
+          ? avgPoolOrt({ ...g, countIncludePad: node.rescale.countIncludePad }, x.data as IntArray, scaleOf(ctx.inputValues[0]!, where), scaleOf(outV, where), range, out)
+          : pool(node.op === "avgpool" ? "avg" : "max", g, x.data as IntArray, out, range);
       return saturatedOnly([outputTensor(outV, out)], r.saturated);
     }
     case "global-avgpool": {
@@ -85,7 +110,23 @@ export function execOther(ctx: OpContext<NonMac>): OpResult {
       const rescale = rq === null ? null : (acc: number) => rq(acc, 0);
       const zpIn = activationZeroPoint(ctx.inputValues[0]!, where);
       const zpOut = activationZeroPoint(outV, where);
-      const r = globalAvgPool(node.layout, dims4(x.shape, node.layout), x.data as IntArray, rescale, zpIn, zpOut, outputRange(node.clampMin, node.clampMax, qmin(t), qmax(t)), out);
+      const range = outputRange(node.clampMin, node.clampMax, qmin(t), qmax(t));
+      if (node.countInRequant === true && rq !== null) {
+        // onnxruntime: the requantizer already divides by the count; no separate rounded division.
+        const d = dims4(x.shape, node.layout);
+        const n = d.h * d.w;
+        const sat = new Saturator(range);
+        const step = node.layout === "nchw" ? 1 : d.c;
+        for (let bIdx = 0; bIdx < d.n; bIdx++)
+          for (let c = 0; c < d.c; c++) {
+            const base = node.layout === "nchw" ? (bIdx * d.c + c) * n : bIdx * n * d.c + c;
+            let acc = -zpIn * n;
+            for (let k = 0; k < n; k++) acc += x.data[base + k * step]!;
+            out[bIdx * d.c + c] = sat.apply(rq(acc | 0, 0) + zpOut);
+          }
+        return saturatedOnly([outputTensor(outV, out)], sat.count);
+      }
+      const r = globalAvgPool(node.layout, dims4(x.shape, node.layout), x.data as IntArray, rescale, zpIn, zpOut, range, out);
       return saturatedOnly([outputTensor(outV, out)], r.saturated);
     }
     case "pad": {

@@ -158,7 +158,8 @@ export function inferNode(node: Node, ins: readonly Value[]): Inference {
       const dtype = checkEpilogue(ck, node.epilogue, s.N);
       return out([{ shape: matmulOutShape(s, x.shape.length), ...(dtype ? { dtype } : {}) }]);
     }
-    case "add": {
+    case "add":
+    case "mul": {
       const b = ins[1];
       if (b === undefined || ins.length !== 2) {
         ck.fail("inputs", "needs two inputs", `${ins.length}`);
@@ -189,6 +190,7 @@ export function inferNode(node: Node, ins: readonly Value[]): Inference {
     }
     case "global-avgpool": {
       if (!ck.integer("inputs[0]", x) || !ck.rank("inputs[0]", x, 4)) return bad();
+      if (node.countInRequant === true && node.requant === undefined) ck.fail("countInRequant", "needs a requantizer that holds 1/n", "no requant");
       const d = spatial(x.shape, node.layout);
       const shape = node.keepDims ? layoutShape(d.n, 1, 1, d.c, node.layout) : [d.n, d.c];
       return out([{ shape, ...(node.requant === undefined ? { dtype: x.dtype } : {}) }]);

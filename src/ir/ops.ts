@@ -64,7 +64,8 @@ export interface MatMulNode extends NodeBase {
 /**
  * Elementwise add with broadcasting and a rescale per input:
  *  - fixed: TFLite's int8 Add — a = MBQM((x1−zp1)·2^leftShift, in1), b likewise, y = MBQM(a+b, out) + zp;
- *  - float: onnxruntime's QLinearAdd formula in float32 from the values' scales.
+ *  - float: onnxruntime's QLinearAdd in float32 from the values' scales, operation by operation as its
+ *    x86-64 MLAS kernel computes it (kernels/ort-float.ts).
  */
 export type AddRescale =
   | {
@@ -83,6 +84,21 @@ export interface AddNode extends NodeBase {
   readonly clampMax: number;
 }
 
+/**
+ * Elementwise multiply with broadcasting, p = (x1 − zp1)(x2 − zp2) exact:
+ *  - fixed: TFLite's int8 Mul — y = requant(p) + zp_out, real multiplier s1·s2/s_out (any rounding mode);
+ *  - float: onnxruntime's QLinearMul — y = roundHalfEven(f32(f32(f32(p) · r) + zp_out)),
+ *    r = f32(f32(s1 · s2) / s_out) from the values' scales.
+ */
+export type MulRescale = { readonly kind: "fixed"; readonly out: Requantizer } | { readonly kind: "float" };
+
+export interface MulNode extends NodeBase {
+  readonly op: "mul";
+  readonly rescale: MulRescale;
+  readonly clampMin: number;
+  readonly clampMax: number;
+}
+
 interface PoolAttrs {
   readonly layout: Layout;
   readonly kernel: readonly [number, number];
@@ -91,23 +107,32 @@ interface PoolAttrs {
   readonly clampMin: number;
   readonly clampMax: number;
 }
-/** TFLite integer average pool: Σ raw q over valid taps, divided rounding half away; zp not subtracted. */
+/**
+ * Without `rescale`: TFLite's integer average pool — Σ raw q over valid taps, divided rounding half away;
+ * zp not subtracted (input and output share quantization). With `rescale: {kind: "float"}`: onnxruntime's
+ * QLinearAveragePool in float32 from the values' scales (kernels/ort-float.ts); `countIncludePad` divides
+ * by the kernel area instead of the valid taps.
+ */
 export interface AvgPoolNode extends NodeBase, PoolAttrs {
   readonly op: "avgpool";
+  readonly rescale?: { readonly kind: "float"; readonly countIncludePad: boolean };
 }
 export interface MaxPoolNode extends NodeBase, PoolAttrs {
   readonly op: "maxpool";
 }
 /**
  * Mean over the spatial axes (TFLite MEAN over H, W; ONNX GlobalAveragePool). With a requantizer (input and
- * output scales differ): y = divRound(requant(Σ(x − zp_in)), n) + zp_out, TFLite's order. Without: the
- * average pool rule over the whole plane.
+ * output scales differ): y = divRound(requant(Σ(x − zp_in)), n) + zp_out, TFLite's order; with
+ * `countInRequant` the requantizer's multiplier already holds 1/n and y = requant(Σ(x − zp_in)) + zp_out
+ * (onnxruntime's QLinearGlobalAveragePool: `onnx` scale f32(s_in / f32(s_out · n))). Without: the average
+ * pool rule over the whole plane.
  */
 export interface GlobalAvgPoolNode extends NodeBase {
   readonly op: "global-avgpool";
   readonly layout: Layout;
   readonly keepDims: boolean;
   readonly requant?: Requantizer;
+  readonly countInRequant?: boolean;
   readonly clampMin: number;
   readonly clampMax: number;
 }
@@ -140,8 +165,12 @@ export interface LutFunction {
   readonly fn: "sigmoid" | "tanh" | "leaky-relu" | "custom";
   /** leaky-relu slope. */
   readonly alpha?: number;
-  /** How the table was built: TFLite's float LUT builder, or by tabulating TFLite Micro's fixed-point kernel. */
-  readonly builder: "float" | "fixed-point" | "given";
+  /**
+   * How the table was built: TFLite's float LUT builder, by tabulating TFLite Micro's fixed-point kernel,
+   * given as integers, or onnxruntime's QlinearBuildLookupTable (QLinearSigmoid with MLAS's logistic,
+   * QLinearLeakyRelu; quant/ort-lut.ts).
+   */
+  readonly builder: "float" | "fixed-point" | "given" | "onnxruntime";
 }
 /** y = table[x − qmin(in)]: one entry per representable input value (256 for int8). */
 export interface LutNode extends NodeBase {
@@ -191,6 +220,7 @@ export type Node =
   | Conv2dNode
   | MatMulNode
   | AddNode
+  | MulNode
   | AvgPoolNode
   | MaxPoolNode
   | GlobalAvgPoolNode
@@ -213,6 +243,7 @@ export const OP_TYPES: readonly OpType[] = [
   "conv2d",
   "matmul",
   "add",
+  "mul",
   "avgpool",
   "maxpool",
   "global-avgpool",

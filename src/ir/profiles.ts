@@ -12,11 +12,11 @@ export interface ProfileRules {
   readonly conv: RoundingMode;
   readonly depthwise: RoundingMode;
   readonly fullyConnected: RoundingMode;
-  /** Fixed-point TFLite Add structure in this mode, or onnxruntime's float formula. */
+  /** Elementwise add and mul: TFLite's fixed-point structure in this mode, or onnxruntime's float32 kernels. */
   readonly add: FixedMode | "float";
   readonly softmax: "fixed-point" | "lookup-table";
-  /** LOGISTIC / TANH tables: tabulated fixed-point reference kernels, or the float LUT builder. */
-  readonly activation: "fixed-point" | "float";
+  /** Activation tables: TFLite Micro's fixed-point kernels tabulated, TFLite's float LUT builder, or onnxruntime's. */
+  readonly activation: "fixed-point" | "float" | "onnxruntime";
   readonly description: string;
 }
 
@@ -54,7 +54,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileRules>> = {
     fullyConnected: "onnx",
     add: "float",
     softmax: "lookup-table",
-    activation: "float",
+    activation: "onnxruntime",
     description: "onnxruntime CPU: float32 effective scale, round half to even; float formulas for com.microsoft ops",
   },
 };

@@ -13,9 +13,10 @@ const KEYS: Record<OpType, readonly string[]> = {
   conv2d: ["layout", "strides", "dilations", "pads", "groups", "epilogue"],
   matmul: ["transB", "epilogue"],
   add: ["rescale", "clampMin", "clampMax"],
-  avgpool: POOL,
+  mul: ["rescale", "clampMin", "clampMax"],
+  avgpool: [...POOL, "rescale"],
   maxpool: POOL,
-  "global-avgpool": ["layout", "keepDims", "requant", "clampMin", "clampMax"],
+  "global-avgpool": ["layout", "keepDims", "requant", "countInRequant", "clampMin", "clampMax"],
   pad: ["pads", "value"],
   reshape: ["shape"],
   transpose: ["perm"],
@@ -200,24 +201,45 @@ export function readNode(r: JsonReader, v: unknown, path: string, values: Readon
       const out = readRequant(c, ro["out"], `${at}.rescale.out`, no);
       return all({ ...base, op, rescale: all({ kind, leftShift, in1: in1!, in2: in2!, out: out! })!, clampMin: range[0], clampMax: range[1] });
     }
+    case "mul": {
+      const ro = r.object(o["rescale"], `${at}.rescale`, ["kind", "out"]);
+      const range = clampRange(c, at, "clampMin", "clampMax");
+      if (ro === undefined || range === undefined) return undefined;
+      const kind = r.oneOf(ro["kind"], `${at}.rescale.kind`, ["fixed", "float"] as const);
+      if (kind === "float") return { ...base, op, rescale: { kind }, clampMin: range[0], clampMax: range[1] };
+      if (kind === undefined) return undefined;
+      const out = readRequant(c, ro["out"], `${at}.rescale.out`, () => {
+        const s1 = scaleOf(c, c.ins[0], "first input");
+        const s2 = scaleOf(c, c.ins[1], "second input");
+        const so = scaleOf(c, c.outs[0], "output");
+        return s1 === undefined || s2 === undefined || so === undefined ? undefined : [(s1 * s2) / so];
+      });
+      return out === undefined ? undefined : { ...base, op, rescale: { kind, out }, clampMin: range[0], clampMax: range[1] };
+    }
     case "avgpool":
     case "maxpool": {
       const kernel = r.ints(o["kernel"], `${at}.kernel`, 2, 1) as [number, number] | undefined;
       const range = clampRange(c, at, "clampMin", "clampMax");
       if (range === undefined) return undefined;
-      return all({ ...base, op, layout: layout()!, kernel: kernel!, strides: pair("strides", kernel ?? [1, 1])!, pads: pads4()!, clampMin: range[0], clampMax: range[1] });
+      const node = all({ ...base, op, layout: layout()!, kernel: kernel!, strides: pair("strides", kernel ?? [1, 1])!, pads: pads4()!, clampMin: range[0], clampMax: range[1] });
+      if (op === "maxpool" || node === undefined || o["rescale"] === undefined) return node;
+      const ro = r.object(o["rescale"], `${at}.rescale`, ["kind", "countIncludePad"]);
+      const kind = ro === undefined ? undefined : r.oneOf(ro["kind"], `${at}.rescale.kind`, ["float"] as const);
+      const cip = ro?.["countIncludePad"] === undefined ? false : r.bool(ro["countIncludePad"], `${at}.rescale.countIncludePad`);
+      return kind === undefined || cip === undefined ? undefined : { ...node, rescale: { kind, countIncludePad: cip } };
     }
     case "global-avgpool": {
       const range = clampRange(c, at, "clampMin", "clampMax");
       const keepDims = o["keepDims"] === undefined ? true : r.bool(o["keepDims"], `${at}.keepDims`);
+      const countInRequant = o["countInRequant"] === undefined ? false : r.bool(o["countInRequant"], `${at}.countInRequant`);
       const inOut = (): number[] | undefined => {
         const a = scaleOf(c, c.ins[0], "input");
         const b = scaleOf(c, c.outs[0], "output");
         return a === undefined || b === undefined ? undefined : [a / b];
       };
       const requant = o["requant"] === undefined ? undefined : readRequant(c, o["requant"], `${at}.requant`, inOut);
-      if (range === undefined || keepDims === undefined || (o["requant"] !== undefined && requant === undefined)) return undefined;
-      return { ...base, op, layout: layout()!, keepDims, ...(requant ? { requant } : {}), clampMin: range[0], clampMax: range[1] };
+      if (range === undefined || keepDims === undefined || countInRequant === undefined || (o["requant"] !== undefined && requant === undefined)) return undefined;
+      return { ...base, op, layout: layout()!, keepDims, ...(requant ? { requant } : {}), ...(countInRequant ? { countInRequant } : {}), clampMin: range[0], clampMax: range[1] };
     }
     case "pad": {
       const zp = c.ins[0]?.quant === undefined ? 0 : (scalarQuant(c.ins[0].quant)?.zeroPoint ?? 0);

@@ -64,11 +64,17 @@ function nodeJson(n: Node): J {
           : { kind: "fixed", leftShift: n.rescale.leftShift, in1: requantJson(n.rescale.in1), in2: requantJson(n.rescale.in2), out: requantJson(n.rescale.out) };
       return { ...base, rescale, clampMin: n.clampMin, clampMax: n.clampMax };
     }
+    case "mul": {
+      const rescale: J = n.rescale.kind === "float" ? { kind: "float" } : { kind: "fixed", out: requantJson(n.rescale.out) };
+      return { ...base, rescale, clampMin: n.clampMin, clampMax: n.clampMax };
+    }
     case "avgpool":
-    case "maxpool":
-      return { ...base, layout: n.layout, kernel: [...n.kernel], strides: [...n.strides], pads: [...n.pads], clampMin: n.clampMin, clampMax: n.clampMax };
+    case "maxpool": {
+      const pool = { ...base, layout: n.layout, kernel: [...n.kernel], strides: [...n.strides], pads: [...n.pads], clampMin: n.clampMin, clampMax: n.clampMax };
+      return n.op === "avgpool" && n.rescale !== undefined ? { ...pool, rescale: { kind: n.rescale.kind, countIncludePad: n.rescale.countIncludePad } } : pool;
+    }
     case "global-avgpool":
-      return { ...base, layout: n.layout, keepDims: n.keepDims, ...(n.requant ? { requant: requantJson(n.requant) } : {}), clampMin: n.clampMin, clampMax: n.clampMax };
+      return { ...base, layout: n.layout, keepDims: n.keepDims, ...(n.requant ? { requant: requantJson(n.requant) } : {}), ...(n.countInRequant === true ? { countInRequant: true } : {}), clampMin: n.clampMin, clampMax: n.clampMax };
     case "pad":
       return { ...base, pads: [...n.pads], value: n.value };
     case "reshape":

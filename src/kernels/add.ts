@@ -2,12 +2,11 @@
  * Quantized elementwise add with broadcasting.
  *  fixed: TFLite's int8 Add — each input is offset, shifted left by leftShift (20 for int8) and rescaled,
  *         the sum is rescaled to the output; every rescale is a requantizer with its own rounding mode.
- *  float: onnxruntime's QLinearAdd summary formula evaluated in float32 with round-half-even.
+ *  (onnxruntime's float32 QLinearAdd kernel is in ort-float.ts.)
  */
 import type { IntArray } from "../ir/dtype.js";
 import type { Requantizer } from "../ir/requant.js";
 import { requantFn } from "../quant/requantize.js";
-import { roundHalfEven } from "../quant/rounding.js";
 import { broadcastMap } from "./broadcast.js";
 import { type OutputRange, Saturator } from "./saturate.js";
 
@@ -40,23 +39,6 @@ export function addFixed(
     const s1 = r1(((x - q.aZeroPoint) * mul) | 0, 0);
     const s2 = r2(((y - q.bZeroPoint) * mul) | 0, 0);
     return ro((s1 + s2) | 0, 0) + q.outZeroPoint;
-  });
-}
-
-export function addFloat(
-  a: IntArray,
-  aShape: readonly number[],
-  b: IntArray,
-  bShape: readonly number[],
-  outShape: readonly number[],
-  scales: { a: number; b: number; out: number },
-  q: AddQuant,
-  out: IntArray,
-): AddResult {
-  const f = Math.fround;
-  return addLoop(a, aShape, b, bShape, outShape, out, q, (x, y) => {
-    const sum = f(f(scales.a * (x - q.aZeroPoint)) + f(scales.b * (y - q.bZeroPoint)));
-    return roundHalfEven(f(sum / scales.out)) + q.outZeroPoint;
   });
 }
 

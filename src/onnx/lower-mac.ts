@@ -95,7 +95,7 @@ export function lowerMatMul(ctx: LowerContext, qlinear: boolean): void {
 }
 
 /** OIHW → OHWI. */
-function toOhwi(w: TensorData, dtype: DType, [O, I, H, W]: readonly number[]): TensorData {
+export function toOhwi(w: TensorData, dtype: DType, [O, I, H, W]: readonly number[]): TensorData {
   const out = allocTensorData(dtype, w.length);
   for (let o = 0; o < O!; o++)
     for (let i = 0; i < I!; i++)
@@ -105,7 +105,7 @@ function toOhwi(w: TensorData, dtype: DType, [O, I, H, W]: readonly number[]): T
 }
 
 /** [begin, end] padding of one spatial axis under auto_pad SAME_UPPER / SAME_LOWER. */
-function samePads(size: number, k: number, s: number, d: number, upper: boolean): [number, number] {
+export function samePads(size: number, k: number, s: number, d: number, upper: boolean): [number, number] {
   const out = Math.ceil(size / s);
   const total = Math.max(0, (out - 1) * s + (k - 1) * d + 1 - size);
   const small = Math.floor(total / 2);

@@ -4,11 +4,13 @@
  */
 import { UnsupportedError } from "../errors.js";
 import type { Graph, Value } from "../ir/graph.js";
-import type { AddNode, LutFunction, Node } from "../ir/ops.js";
+import { sameDType } from "../ir/dtype.js";
+import type { AddNode, LutFunction, MulNode, Node } from "../ir/ops.js";
 import { PROFILES, type RuntimeProfile } from "../ir/profiles.js";
 import { scalarQuant } from "../ir/quant-params.js";
 import { type FixedMode, type RoundingMode, addRealMultipliers } from "../ir/requant.js";
 import { buildLut } from "./lut-builders.js";
+import { buildOrtLut } from "./ort-lut.js";
 import { convertRequantizer, requantizerFromReal } from "./requantize.js";
 
 function scale(v: Value, node: Node): number {
@@ -26,6 +28,15 @@ function isDepthwise(n: Node, g: Graph): boolean {
 }
 
 /** TFLite Add rescale from the values' scales in a fixed mode, or the float formula. */
+/** Mul: TFLite's fixed-point Mul (real multiplier f32(f32(s1·s2)/s_out)) in `mode`, or onnxruntime's float kernel. */
+function mulWith(n: MulNode, g: Graph, mode: FixedMode | "float"): MulNode {
+  if (mode === "float") return { ...n, rescale: { kind: "float" } };
+  if (n.rescale.kind === "fixed") return { ...n, rescale: { kind: "fixed", out: convertRequantizer(n.rescale.out, mode) } };
+  const f = Math.fround;
+  const real = f(f(scale(g.values.get(n.inputs[0]!)!, n) * scale(g.values.get(n.inputs[1]!)!, n)) / scale(g.values.get(n.outputs[0]!)!, n));
+  return { ...n, rescale: { kind: "fixed", out: requantizerFromReal([real], mode) } };
+}
+
 function addWith(n: AddNode, g: Graph, mode: FixedMode | "float"): AddNode {
   if (mode === "float") return { ...n, rescale: { kind: "float" } };
   if (n.rescale.kind === "fixed") {
@@ -38,14 +49,22 @@ function addWith(n: AddNode, g: Graph, mode: FixedMode | "float"): AddNode {
   return { ...n, rescale: { kind: "fixed", leftShift, in1: r(a), in2: r(b), out: r(o) } };
 }
 
-function rebuildLut(n: Extract<Node, { op: "lut" }>, g: Graph, builder: "float" | "fixed-point"): Node {
+/** Rebuild an activation table with another runtime's builder (tables it cannot express stay as they are). */
+function rebuildLut(n: Extract<Node, { op: "lut" }>, g: Graph, builder: "float" | "fixed-point" | "onnxruntime"): Node {
   if (n.source.fn === "custom" || n.source.builder === builder) return n;
-  if (builder === "fixed-point" && n.source.fn === "leaky-relu") return n;
-  const source: LutFunction = { ...n.source, builder };
   const inV = g.values.get(n.inputs[0]!)!;
   const outV = g.values.get(n.outputs[0]!)!;
+  if (inV.dtype === "float32" || outV.dtype === "float32" || inV.quant === undefined || outV.quant === undefined) return n;
+  const qi = scalarQuant(inV.quant);
+  const qo = scalarQuant(outV.quant);
+  if (qi === undefined || qo === undefined) return n;
+  const source: LutFunction = { ...n.source, builder };
+  if (builder === "onnxruntime") {
+    if (n.source.fn === "tanh" || inV.dtype.bits !== 8 || !sameDType(inV.dtype, outV.dtype)) return n;
+    const alpha = n.source.alpha === undefined ? {} : { alpha: n.source.alpha };
+    return { ...n, source, table: buildOrtLut({ fn: n.source.fn, ...alpha, inScale: qi.scale, inZeroPoint: qi.zeroPoint, outScale: qo.scale, outZeroPoint: qo.zeroPoint, type: inV.dtype }) };
+  }
   const q = (v: Value) => scalarQuant(v.quant!)!;
-  if (inV.dtype === "float32" || outV.dtype === "float32") return n;
   const table = buildLut({
     fn: n.source.fn,
     builder,
@@ -72,6 +91,8 @@ export function applyProfile(g: Graph, profile: RuntimeProfile): Graph {
         return { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, p.fullyConnected) } };
       case "add":
         return addWith(n, g, p.add);
+      case "mul":
+        return mulWith(n, g, p.add);
       case "softmax":
         return { ...n, variant: p.softmax };
       case "lut":
@@ -92,6 +113,8 @@ export function forceRounding(g: Graph, mode: RoundingMode): Graph {
         return n.epilogue.kind === "requant" ? { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, mode) } } : n;
       case "add":
         return addWith(n, g, mode === "onnx" ? "float" : mode);
+      case "mul":
+        return mulWith(n, g, mode === "onnx" ? "float" : mode);
       case "requantize":
         return { ...n, requant: convertRequantizer(n.requant, mode) };
       case "global-avgpool":

@@ -49,3 +49,29 @@ describe("quarch convert", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("whole-graph ONNX through the CLI", () => {
+  const dir = join(import.meta.dirname, "..", "fixtures", "onnx-graph-goldens", "qop_cnn_int8");
+  it("runs a QOperator CNN bit-exactly against its onnxruntime golden, and reports what --rounding changes", () => {
+    const r = quarch("run", join(dir, "model.onnx"), "--input", `x=${join(dir, "x.npy")}`, "--expect", `out=${join(dir, "out.npy")}`, "--rounding", "dyadic-floor", "--format", "json");
+    expect(r.stderr).toContain("out: ");
+    const doc = JSON.parse(r.stdout) as { changes: { node: string; converted: boolean; mismatches: number }[] };
+    expect(doc.changes.find((c) => c.node === "qlinearconv_1")).toMatchObject({ converted: true });
+    expect(doc.changes.find((c) => c.node === "maxpool_2")).toMatchObject({ converted: false });
+    const plain = quarch("run", join(dir, "model.onnx"), "--input", `x=${join(dir, "x.npy")}`, "--expect", `out=${join(dir, "out.npy")}`);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain("out: 0 of 4 outputs differ");
+  });
+  it("exports to ONNX and the export runs identically", () => {
+    const out = join(tempDir(), "m.onnx");
+    expect(quarch("export", join(dir, "model.onnx"), "--output", out, "--onnx-style", "qoperator").code).toBe(0);
+    const r = quarch("run", out, "--input", `x=${join(dir, "x.npy")}`, "--expect", `out=${join(dir, "out.npy")}`);
+    expect(r.stderr).toContain("out: 0 of 4 outputs differ");
+    expect(r.code).toBe(0);
+  });
+  it("refuses what ONNX cannot express, saying why", () => {
+    const r = quarch("export", NET, "--output", join(tempDir(), "x.onnx"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cannot be exported to ONNX");
+  });
+});

@@ -4,8 +4,10 @@ import { InputError } from "../../errors.js";
 import { dtypeName, type IntArray } from "../../ir/dtype.js";
 import type { Graph, Tensor } from "../../ir/graph.js";
 import { RUNTIME_PROFILES, type RuntimeProfile } from "../../ir/profiles.js";
+import { scalarQuant } from "../../ir/quant-params.js";
 import { ROUNDING_MODES, type RoundingMode } from "../../ir/requant.js";
-import { compareGraphs, compareModes } from "../../exec/compare.js";
+import { compareModes } from "../../exec/compare.js";
+import { arithmeticReport } from "../../exec/rounding-report.js";
 import { type ExecMode, run } from "../../exec/run.js";
 import { dequantizeLinear } from "../../kernels/quantize.js";
 import { applyProfile, forceRounding } from "../../quant/profiles.js";
@@ -119,12 +121,20 @@ function npyFiles(tensors: Iterable<readonly [string, Tensor]>, dequantize: bool
   return files;
 }
 
+/** |Δ| in output steps → real units, with the output's per-tensor scale. */
+function realDiff(g: Graph, output: string, steps: number): number | null {
+  const q = g.values.get(output)?.quant;
+  const s = q === undefined ? undefined : scalarQuant(q);
+  return s === undefined ? null : steps * s.scale;
+}
+
 const DIFF_COLUMNS = [
   { key: "node", title: "layer" },
   { key: "op", title: "op" },
   { key: "mismatches", title: "outputs changed", numeric: true },
   { key: "elements", title: "of", numeric: true },
   { key: "maxAbsDiff", title: "max |Δ| (LSB)", numeric: true },
+  { key: "maxAbsDiffReal", title: "max |Δ| (real)", numeric: true },
 ];
 
 async function handler(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
@@ -136,7 +146,7 @@ async function handler(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
   const mismatches = checkExpectations(argv.expect, graph, result.outputs, argv.quiet);
   // What the arithmetic change does, layer by layer, on this input (the architect's question before
   // committing to a rounding in hardware).
-  const changes = graph !== prepared.graph ? compareGraphs(prepared.graph, graph, prepared.inputs) : undefined;
+  const changes = graph !== prepared.graph ? arithmeticReport(prepared.graph, graph, prepared.inputs).layers : undefined;
   const vsFake = argv.compareFakeQuant ? compareModes(graph, prepared.inputs) : undefined;
   if (argv.out !== undefined) {
     const files = npyFiles(result.outputs, argv.dequantize);
@@ -161,9 +171,13 @@ async function handler(argv: ArgumentsCamelCase<RunArgs>): Promise<void> {
     lines.push("", renderTable(LAYER_COLUMNS, layerRows(result.stats)), "");
     if (changes) {
       const what = [argv.runtime && `--runtime ${argv.runtime}`, argv.rounding && `--rounding ${argv.rounding}`].filter(Boolean).join(" ");
-      lines.push(`outputs changed by ${what} against the model's own arithmetic (differences propagate downstream):`, renderTable(DIFF_COLUMNS, changes.map((c) => ({ ...c }))), "");
+      lines.push(
+        `outputs changed by ${what} against the model's own arithmetic ("converted": the layer's own rounding changed; other differences come from its inputs):`,
+        renderTable([...DIFF_COLUMNS, { key: "converted", title: "converted" }], changes.map((c) => ({ ...c, maxAbsDiffReal: Number.isNaN(c.maxAbsDiffReal) ? null : c.maxAbsDiffReal, converted: c.converted ? "yes" : "" }))),
+        "",
+      );
     }
-    if (vsFake) lines.push("integer-only vs simulated quantization:", renderTable(DIFF_COLUMNS, vsFake.map((c) => ({ ...c }))), "");
+    if (vsFake) lines.push("integer-only vs simulated quantization:", renderTable(DIFF_COLUMNS, vsFake.map((c) => ({ ...c, maxAbsDiffReal: realDiff(graph, c.output, c.maxAbsDiff) }))), "");
     process.stdout.write(lines.join("\n"));
   }
   if (mismatches > 0) throw new VerificationFailed(`${mismatches} outputs differ from the expected files`);
