@@ -3,10 +3,12 @@
  * readers themselves are pure.
  */
 import { readFileSync } from "node:fs";
-import { InputError, QuarchError, UnsupportedError, inFile } from "../errors.js";
+import { basename } from "node:path";
+import { InputError, QuarchError, inFile } from "../errors.js";
 import type { Graph, Tensor } from "../ir/graph.js";
 import { loadQnet } from "../exec/load.js";
 import { loadOnnx } from "../onnx/import-graph.js";
+import { loadTflite } from "../tflite/index.js";
 
 export type ModelKind = "qnet" | "onnx" | "tflite" | "layer-list";
 
@@ -37,7 +39,7 @@ export function loadModel(ref: string, bindings: ReadonlyMap<string, Tensor> = n
       case "layer-list":
         throw new InputError({ path: ref, message: "is a layer list (shapes only, no weights or connectivity): it can be simulated, not run" });
       case "tflite":
-        throw new UnsupportedError({ path: ref, message: "TFLite import is not available in this version of quarch", expected: "a .qnet.json or single-node .onnx model" });
+        return loadTflite(readModelBytes(ref), basename(ref, ".tflite"));
       case "qnet":
         return loadQnet(new TextDecoder().decode(readModelBytes(ref)));
       case "onnx":

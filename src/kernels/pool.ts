@@ -67,11 +67,11 @@ export function pool(
 }
 
 /**
- * Mean over the spatial plane, as TFLite Micro's reference computes int8 MEAN over H and W (reduce.cc,
- * EvalIntegerMean). Without a requantizer (input and output share scale and zero point): the int32 sum
- * divided by the element count n, truncating toward zero (reference_ops::Mean, C integer division). With one:
- * rescale(Σx − zp_in·n) + zp_out, the requantizer holding 1/n already (reference_ops::QuantizedMeanOrSum
- * folds it into the multiplier when the op is prepared; the TFLite importer builds it that way).
+ * Mean over the spatial plane. Without a requantizer (input and output share scale and zero point): the
+ * int32 sum divided by the element count n, truncating toward zero, as TFLite Micro's and desktop TFLite's
+ * reference_ops::Mean do for int8 MEAN (C integer division; measured equal to the desktop interpreter).
+ * With one: Σ(x − zp_in) rescaled by s_in/s_out, then divided by n rounding half away from zero, plus zp_out.
+ * (TFLite Micro's rescaling mean, with 1/n folded into the multiplier, is the executor's `countInRequant` path.)
  */
 export function globalAvgPool(
   layout: Layout,
@@ -93,7 +93,7 @@ export function globalAvgPool(
         const row = b * si.n + y * si.h + c * si.c;
         for (let xx = 0; xx < input.w; xx++) acc += x[row + xx * si.w]!;
       }
-      out[b * input.c + c] = sat.apply(rescale === null ? Math.trunc(acc / n) : rescale((acc - zpIn * n) | 0) + zpOut);
+      out[b * input.c + c] = sat.apply(rescale === null ? Math.trunc(acc / n) : divRoundHalfAway(rescale((acc - zpIn * n) | 0), n) + zpOut);
     }
   }
   return { saturated: sat.count };
