@@ -12,7 +12,9 @@ import { loadQnet } from "../../exec/load.js";
 import { run } from "../../exec/run.js";
 import { dtypeName } from "../../ir/dtype.js";
 import type { Graph, Tensor } from "../../ir/graph.js";
-import { forceRounding } from "../../quant/profiles.js";
+import { applyProfile, forceRounding } from "../../quant/profiles.js";
+import { syntheticData } from "../../ir/synthetic.js";
+import { loadTflite } from "../../tflite/index.js";
 import { LAYER_COLUMNS, layerRows } from "../../report/layers.js";
 import { renderTable } from "../../report/table.js";
 import { decodeNpy } from "../npy.js";
@@ -73,14 +75,30 @@ async function handler(_argv: ArgumentsCamelCase<DemoArgs>): Promise<void> {
   say(renderTable([{ key: "node", title: "layer" }, ...modes.map((m) => ({ key: m, title: m, numeric: true }))], rows));
   say();
 
-  // 4. A conformance vector: TFLite Micro's own conv golden, from its float scales.
+  // 4. A real model: MLPerf Tiny ResNet-8 (int8 TFLite) under TFLite Micro's and XNNPACK's arithmetic.
+  const resnet = loadTflite(new Uint8Array(readFileSync(join(examplesDir(), "mlperf-tiny", "pretrainedResnet_quant.tflite"))), "resnet8");
+  const rIn = resnet.values.get(resnet.inputs[0]!)!;
+  const seed = 2026;
+  const rInputs = new Map([[rIn.name, { dtype: rIn.dtype, shape: rIn.shape, data: syntheticData(rIn.dtype, rIn.shape.reduce((a, b) => a * b, 1), seed, "demo-input") }]]);
+  const xnn = applyProfile(resnet, "xnnpack");
+  const rounding = compareGraphs(resnet, xnn, rInputs);
+  const last = rounding[rounding.length - 1]!;
+  const changed = rounding.reduce((a, d) => a + d.mismatches, 0);
+  const total = rounding.reduce((a, d) => a + d.elements, 0);
+  say(`== 4. MLPerf Tiny ResNet-8 (int8 TFLite, ${resnet.nodes.length} layers), tflm vs xnnpack rounding on a seeded input (seed ${seed})`);
+  say(`outputs that differ: ${last.mismatches} of ${last.elements} final outputs; ${changed} of ${total} values over all layers`);
+  say(`tflm output:    ${Array.from(run(resnet, rInputs).outputs.get(resnet.outputs[0]!)!.data).join(" ")}`);
+  say(`xnnpack output: ${Array.from(run(xnn, rInputs).outputs.get(xnn.outputs[0]!)!.data).join(" ")}`);
+  say();
+
+  // 5. A conformance vector: TFLite Micro's own conv golden, from its float scales.
   const conf = loadExample("conformance/tflm-conv/tflm-conv.qnet.json");
   const cIn = new Map([["input", npyTensor("conformance/tflm-conv/input.npy", conf, "input")]]);
   const got = run(conf, cIn).outputs.get("output")!.data;
   const want = npyTensor("conformance/tflm-conv/expected/output.npy", conf, "output").data;
   let mismatches = 0;
   for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) mismatches++;
-  say("== 4. conformance: TFLite Micro conv_test golden (Int8Filter8x3x3x3PerChannelScaleRelu6)");
+  say("== 5. conformance: TFLite Micro conv_test golden (Int8Filter8x3x3x3PerChannelScaleRelu6)");
   say(`mismatches: ${mismatches} of ${want.length} outputs`);
   process.stdout.write(out.join("\n") + "\n");
   if (mismatches > 0) throw new VerificationFailed(`conformance vector: ${mismatches} of ${want.length} outputs differ`);
