@@ -105,7 +105,9 @@ describe("user errors exit 2 with a message and no stack trace", () => {
     expectUserError(quarch("run", garbage, "--input", `x=${INPUT}`, "--out", out), "g.onnx");
     expect(existsSync(out)).toBe(false);
     expectUserError(quarch("run", "zoo:resnet18"), "is a layer list (shapes only, no weights or connectivity): it can be simulated, not run");
-    expectUserError(quarch("run", "model.tflite"), "TFLite import is not available in this version of quarch");
+    const badTflite = join(tempDir(), "m.tflite");
+    writeFileSync(badTflite, "TFL3 but not really a model");
+    expectUserError(quarch("run", badTflite, "--input", INPUT), "m.tflite");
   });
   it("input files of the wrong shape or dtype name what was expected", () => {
     const f = join(tempDir(), "bad.npy");
