@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderTable } from "../src/report/table.js";
 import { type ZooLayer, benchConvLayer } from "./conv.js";
+import { benchSim, renderSimBench } from "./sim.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const zoo = JSON.parse(readFileSync(join(root, "src/zoo/networks.json"), "utf8")) as { name: string; layers: ZooLayer[] }[];
@@ -27,3 +28,4 @@ process.stdout.write(`quarch bench — node ${process.version}, ${process.arch}\
 section("tiny_resnet8_cifar10", (l) => l.type === "conv");
 section("resnet18", (l) => l.type === "conv" && (!quick || l.name.startsWith("layer1.0") || l.name === "conv1"));
 section("tiny_dscnn_kws", (l) => l.type === "conv" || l.type === "dwconv");
+process.stdout.write(renderSimBench(benchSim(quick)));

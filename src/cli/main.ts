@@ -10,6 +10,8 @@ import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
+import { archCommand } from "./commands/arch.js";
+import { simCommand } from "./commands/sim.js";
 import { VerificationFailed } from "./verification.js";
 
 class UsageError extends Error {}
@@ -22,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(inspectCommand)
     .command(convertCommand)
     .command(exportCommand)
+    .command(simCommand)
+    .command(archCommand)
     .command(demoCommand)
     .demandCommand(1, "Give a command; see --help.")
     .strict()

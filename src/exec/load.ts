@@ -4,6 +4,7 @@ import { parseQnet } from "../ir/qnet-read.js";
 import { scalarQuant } from "../ir/quant-params.js";
 import { GraphError } from "../errors.js";
 import { buildLut } from "../quant/lut-builders.js";
+import { meanRule } from "../quant/mean.js";
 import { requantizerFromReal } from "../quant/requantize.js";
 
 function quantOf(v: Value): { scale: number; zeroPoint: number } {
@@ -25,7 +26,7 @@ export function loadQnet(text: string): Graph {
       }
       return buildLut({
         fn: fn.fn,
-        builder: fn.builder === "fixed-point" ? "fixed-point" : "float",
+        builder: fn.builder === "fixed-point" || fn.builder === "xnnpack" ? fn.builder : "float",
         ...(fn.alpha === undefined ? {} : { alpha: fn.alpha }),
         inScale: a.scale,
         inZeroPoint: a.zeroPoint,
@@ -35,5 +36,6 @@ export function loadQnet(text: string): Graph {
         outType: output.dtype,
       });
     },
+    mean: (recipe, scales) => meanRule(recipe, scales),
   });
 }

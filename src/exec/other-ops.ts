@@ -106,27 +106,12 @@ export function execOther(ctx: OpContext<NonMac>): OpResult {
     case "global-avgpool": {
       const t = intType(outV);
       const out = fresh();
-      const rq = node.requant === undefined ? null : requantFn(node.requant);
-      const rescale = rq === null ? null : (acc: number) => rq(acc, 0);
-      const zpIn = activationZeroPoint(ctx.inputValues[0]!, where);
-      const zpOut = activationZeroPoint(outV, where);
+      const inV = ctx.inputValues[0]!;
+      // Only the float rule reads scales; the others need just the zero points.
+      const scales = node.mean.rule === "float" ? { sIn: scaleOf(inV, where).scale, sOut: scaleOf(outV, where).scale } : { sIn: 1, sOut: 1 };
+      const q = { zpIn: activationZeroPoint(inV, where), zpOut: activationZeroPoint(outV, where), ...scales };
       const range = outputRange(node.clampMin, node.clampMax, qmin(t), qmax(t));
-      if (node.countInRequant === true && rq !== null) {
-        // onnxruntime: the requantizer already divides by the count; no separate rounded division.
-        const d = dims4(x.shape, node.layout);
-        const n = d.h * d.w;
-        const sat = new Saturator(range);
-        const step = node.layout === "nchw" ? 1 : d.c;
-        for (let bIdx = 0; bIdx < d.n; bIdx++)
-          for (let c = 0; c < d.c; c++) {
-            const base = node.layout === "nchw" ? (bIdx * d.c + c) * n : bIdx * n * d.c + c;
-            let acc = -zpIn * n;
-            for (let k = 0; k < n; k++) acc += x.data[base + k * step]!;
-            out[bIdx * d.c + c] = sat.apply(rq(acc | 0, 0) + zpOut);
-          }
-        return saturatedOnly([outputTensor(outV, out)], sat.count);
-      }
-      const r = globalAvgPool(node.layout, dims4(x.shape, node.layout), x.data as IntArray, rescale, zpIn, zpOut, range, out);
+      const r = globalAvgPool(node.layout, dims4(x.shape, node.layout), x.data as IntArray, node.mean, q, range, out);
       return saturatedOnly([outputTensor(outV, out)], r.saturated);
     }
     case "pad": {

@@ -62,7 +62,7 @@ function nodeArithmetic(n: Node): unknown {
     case "requantize":
       return plain(n.requant);
     case "global-avgpool":
-      return n.requant === undefined ? null : plain(n.requant);
+      return n.mean.rule === "requant" || n.mean.rule === "requant-bias" ? [n.mean.rule, plain(n.mean.requant)] : n.mean.rule;
     default:
       return null;
   }

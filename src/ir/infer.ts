@@ -190,10 +190,13 @@ export function inferNode(node: Node, ins: readonly Value[]): Inference {
     }
     case "global-avgpool": {
       if (!ck.integer("inputs[0]", x) || !ck.rank("inputs[0]", x, 4)) return bad();
-      if (node.countInRequant === true && node.requant === undefined) ck.fail("countInRequant", "needs a requantizer that holds 1/n", "no requant");
+      const m = node.mean;
+      if ((m.rule === "requant" || m.rule === "requant-bias") && m.requant.real.length !== 1) ck.fail("mean.requant", "needs one (per-tensor) multiplier", `${m.requant.real.length}`, "1");
+      if (m.rule === "requant-bias" && !Number.isInteger(m.bias)) ck.fail("mean.bias", "must be an integer", `${m.bias}`);
       const d = spatial(x.shape, node.layout);
       const shape = node.keepDims ? layoutShape(d.n, 1, 1, d.c, node.layout) : [d.n, d.c];
-      return out([{ shape, ...(node.requant === undefined ? { dtype: x.dtype } : {}) }]);
+      // Truncation keeps the input's quantization, and so its type.
+      return out([{ shape, ...(m.rule === "truncate" ? { dtype: x.dtype } : {}) }]);
     }
     case "pad": {
       const r = x.shape.length;

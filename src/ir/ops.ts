@@ -121,18 +121,35 @@ export interface MaxPoolNode extends NodeBase, PoolAttrs {
   readonly op: "maxpool";
 }
 /**
- * Mean over the spatial axes (TFLite MEAN over H, W; ONNX GlobalAveragePool). With a requantizer (input and
- * output scales differ): y = divRound(requant(Σ(x − zp_in)), n) + zp_out, TFLite's order; with
- * `countInRequant` the requantizer's multiplier already holds 1/n and y = requant(Σ(x − zp_in)) + zp_out
- * (onnxruntime's QLinearGlobalAveragePool: `onnx` scale f32(s_in / f32(s_out · n))). Without: the average
- * pool rule over the whole plane.
+ * How a mean over the spatial plane (n = H·W taps, Σx the int32 sum of the raw integers of one channel)
+ * becomes an output integer. Runtimes differ here, so the rule is named, never implied (docs/arithmetic.md,
+ * "Means"); runtime profiles pick one per case and derive its integers from the values' scales
+ * (quant/mean.ts). Results are clamped to [clampMin, clampMax].
+ *  - truncate: trunc(Σx / n), C integer division. Input and output share scale and zero point (TFLite Micro
+ *    and desktop TFLite's reference_ops::Mean).
+ *  - requant: requant(Σx − n·zp_in) + zp_out, the requantizer's multiplier holding s_in / (n·s_out): TFLite
+ *    Micro's QuantizedMeanOrSum (1/n folded into QuantizeMultiplier(s_in/s_out) in integers), XNNPACK's qs8
+ *    global average pooling and onnxruntime's QLinearGlobalAveragePool (an `onnx` requantizer with scale
+ *    f32(s_in / f32(s_out·n))).
+ *  - requant-bias: requant(Σx) + bias, the multiplier holding s_in / (n·s_out) and the integer bias
+ *    zp_out − roundHalfAway(f32(f32(zp_in·s_in) / s_out)) (desktop TFLite's keep_dims kernel,
+ *    optimized_integer_ops::Mean).
+ *  - float: desktop TFLite's reference QuantizedMeanOrSum in float32 from the values' scales:
+ *    s = f32(s_in/s_out), y = roundHalfAway(f32(f32(f32(Σx / n)·s) + f32(−zp_in·s))) + zp_out.
  */
+export type MeanRule =
+  | { readonly rule: "truncate" }
+  | { readonly rule: "requant"; readonly requant: Requantizer }
+  | { readonly rule: "requant-bias"; readonly requant: Requantizer; readonly bias: number }
+  | { readonly rule: "float" };
+export const MEAN_RULES = ["truncate", "requant", "requant-bias", "float"] as const satisfies readonly MeanRule["rule"][];
+
+/** Mean over the spatial axes (TFLite MEAN over H, W; ONNX GlobalAveragePool), by the named rule. */
 export interface GlobalAvgPoolNode extends NodeBase {
   readonly op: "global-avgpool";
   readonly layout: Layout;
   readonly keepDims: boolean;
-  readonly requant?: Requantizer;
-  readonly countInRequant?: boolean;
+  readonly mean: MeanRule;
   readonly clampMin: number;
   readonly clampMax: number;
 }
@@ -167,10 +184,11 @@ export interface LutFunction {
   readonly alpha?: number;
   /**
    * How the table was built: TFLite's float LUT builder, by tabulating TFLite Micro's fixed-point kernel,
-   * given as integers, or onnxruntime's QlinearBuildLookupTable (QLinearSigmoid with MLAS's logistic,
-   * QLinearLeakyRelu; quant/ort-lut.ts).
+   * given as integers, onnxruntime's QlinearBuildLookupTable (QLinearSigmoid with MLAS's logistic,
+   * QLinearLeakyRelu; quant/ort-lut.ts), or by tabulating XNNPACK's qs8/qu8 kernel (leaky-relu only;
+   * quant/xnnpack.ts).
    */
-  readonly builder: "float" | "fixed-point" | "given" | "onnxruntime";
+  readonly builder: "float" | "fixed-point" | "given" | "onnxruntime" | "xnnpack";
 }
 /** y = table[x − qmin(in)]: one entry per representable input value (256 for int8). */
 export interface LutNode extends NodeBase {
@@ -197,7 +215,11 @@ export interface QuantizeNode extends NodeBase {
 export interface DequantizeNode extends NodeBase {
   readonly op: "dequantize";
 }
-/** integer → integer with new params (TFLite QUANTIZE int8 → int8): clamp(requant(x − zp_in) + zp_out). */
+/**
+ * integer → integer with new params (TFLite QUANTIZE int8 → int8): clamp(requant(x − zp_in) + zp_out). TFLite's
+ * kernels requantize with QuantizeMultiplier(s_in/s_out); XNNPACK's qs8/qu8 convert is the `dyadic-half-up`
+ * requantizer with multiplier lrintf(256·f32(s_in/s_out)) and shift 23, i.e. ⌊((x − zp_in)·m + 128) / 256⌋.
+ */
 export interface RequantizeNode extends NodeBase {
   readonly op: "requantize";
   readonly requant: Requantizer;

@@ -2,7 +2,8 @@
 import { type DType, parseDType } from "./dtype.js";
 import type { Value } from "./graph.js";
 import type { JsonReader } from "./json-reader.js";
-import { type Epilogue, type Layout, type LutFunction, type Node, OP_TYPES, type OpType } from "./ops.js";
+import { type Epilogue, type Layout, type LutFunction, MEAN_RULES, type MeanRule, type Node, OP_TYPES, type OpType } from "./ops.js";
+import type { MeanRecipe } from "./profiles.js";
 import type { QnetResolvers } from "./qnet-read.js";
 import { perChannelScales, scalarQuant } from "./quant-params.js";
 import { FIXED_MODES, ROUNDING_MODES, type RealRule, type Requantizer, addRealMultipliers, layerRealMultipliers } from "./requant.js";
@@ -16,7 +17,7 @@ const KEYS: Record<OpType, readonly string[]> = {
   mul: ["rescale", "clampMin", "clampMax"],
   avgpool: [...POOL, "rescale"],
   maxpool: POOL,
-  "global-avgpool": ["layout", "keepDims", "requant", "countInRequant", "clampMin", "clampMax"],
+  "global-avgpool": ["layout", "keepDims", "mean", "clampMin", "clampMax"],
   pad: ["pads", "value"],
   reshape: ["shape"],
   transpose: ["perm"],
@@ -142,6 +143,72 @@ function readEpilogue(c: Ctx, v: unknown, path: string): Epilogue | undefined {
   return undefined;
 }
 
+const MEAN_DERIVES = ["truncate", "fold-count", "count-scale", "count-scale-bias", "float"] as const;
+
+/** A mean recipe: `derive`, with a rounding `mode` where it builds a requantizer (fixed-point for fold-count). */
+function readRecipe(c: Ctx, o: Record<string, unknown>, path: string): MeanRecipe | undefined {
+  const derive = c.r.oneOf(o["derive"], `${path}.derive`, MEAN_DERIVES);
+  switch (derive) {
+    case undefined:
+      return undefined;
+    case "truncate":
+    case "float":
+      return { derive };
+    case "fold-count": {
+      const mode = c.r.oneOf(o["mode"], `${path}.mode`, FIXED_MODES);
+      return mode === undefined ? undefined : { derive, mode };
+    }
+    case "count-scale":
+    case "count-scale-bias": {
+      const mode = c.r.oneOf(o["mode"], `${path}.mode`, ROUNDING_MODES);
+      return mode === undefined ? undefined : { derive, mode };
+    }
+    default: {
+      const never: never = derive;
+      return never;
+    }
+  }
+}
+
+/**
+ * A mean: given (`rule` with its integers) or derived (`derive` with a mode) from the values' scales.
+ * Absent: truncation, allowed only where input and output share scale and zero point.
+ */
+function readMean(c: Ctx, v: unknown, path: string, layout: Layout): MeanRule | undefined {
+  const { r } = c;
+  const x = c.ins[0];
+  const y = c.outs[0];
+  const qx = x?.quant === undefined ? undefined : scalarQuant(x.quant);
+  const qy = y?.quant === undefined ? undefined : scalarQuant(y.quant);
+  if (v === undefined) {
+    const same = qx !== undefined && qy !== undefined && qx.scale === qy.scale && qx.zeroPoint === qy.zeroPoint;
+    if (!same && qx !== undefined && qy !== undefined) r.fail(path, "is required where input and output are quantized differently (truncation keeps the input's quantization)");
+    return { rule: "truncate" };
+  }
+  const o = r.object(v, path, ["rule", "requant", "bias", "derive", "mode"]);
+  if (o === undefined) return undefined;
+  if (o["derive"] !== undefined) {
+    const recipe = readRecipe(c, o, path);
+    if (recipe === undefined) return undefined;
+    if (qx === undefined || qy === undefined || x === undefined) {
+      r.fail(path, "deriving a mean needs per-tensor scales on its input and output");
+      return undefined;
+    }
+    const s = x.shape;
+    const n = layout === "nchw" ? (s[2] ?? 1) * (s[3] ?? 1) : (s[1] ?? 1) * (s[2] ?? 1);
+    return c.res.mean(recipe, { sIn: qx.scale, zpIn: qx.zeroPoint, sOut: qy.scale, zpOut: qy.zeroPoint, n });
+  }
+  const rule = r.oneOf(o["rule"], `${path}.rule`, MEAN_RULES);
+  if (rule === undefined) return undefined;
+  if (rule === "truncate" || rule === "float") return { rule };
+  const no = (): undefined => (r.fail(`${path}.requant`, `give integers or reals here, or derive the whole mean ({"derive": …, "mode": …})`), undefined);
+  const requant = readRequant(c, o["requant"], `${path}.requant`, no);
+  if (requant === undefined) return undefined;
+  if (rule === "requant") return { rule, requant };
+  const bias = r.int(o["bias"], `${path}.bias`);
+  return bias === undefined ? undefined : { rule, requant, bias };
+}
+
 /** `broken` names values that were declared but failed to parse (already reported). */
 export function readNode(r: JsonReader, v: unknown, path: string, values: ReadonlyMap<string, Value>, broken: ReadonlySet<string>, res: QnetResolvers): Node | undefined {
   const pre = r.object(v, path, [...COMMON, ...new Set(Object.values(KEYS).flat())]);
@@ -231,15 +298,10 @@ export function readNode(r: JsonReader, v: unknown, path: string, values: Readon
     case "global-avgpool": {
       const range = clampRange(c, at, "clampMin", "clampMax");
       const keepDims = o["keepDims"] === undefined ? true : r.bool(o["keepDims"], `${at}.keepDims`);
-      const countInRequant = o["countInRequant"] === undefined ? false : r.bool(o["countInRequant"], `${at}.countInRequant`);
-      const inOut = (): number[] | undefined => {
-        const a = scaleOf(c, c.ins[0], "input");
-        const b = scaleOf(c, c.outs[0], "output");
-        return a === undefined || b === undefined ? undefined : [a / b];
-      };
-      const requant = o["requant"] === undefined ? undefined : readRequant(c, o["requant"], `${at}.requant`, inOut);
-      if (range === undefined || keepDims === undefined || countInRequant === undefined || (o["requant"] !== undefined && requant === undefined)) return undefined;
-      return { ...base, op, layout: layout()!, keepDims, ...(requant ? { requant } : {}), ...(countInRequant ? { countInRequant } : {}), clampMin: range[0], clampMax: range[1] };
+      const lay = layout();
+      const mean = lay === undefined ? undefined : readMean(c, o["mean"], `${at}.mean`, lay);
+      if (range === undefined || keepDims === undefined || lay === undefined || mean === undefined) return undefined;
+      return { ...base, op, layout: lay, keepDims, mean, clampMin: range[0], clampMax: range[1] };
     }
     case "pad": {
       const zp = c.ins[0]?.quant === undefined ? 0 : (scalarQuant(c.ins[0].quant)?.zeroPoint ?? 0);
@@ -261,7 +323,7 @@ export function readNode(r: JsonReader, v: unknown, path: string, values: Readon
       const f = r.object(o["function"], `${at}.function`, ["fn", "alpha", "builder"]);
       if (f === undefined) return undefined;
       const fn = r.oneOf(f["fn"], `${at}.function.fn`, ["sigmoid", "tanh", "leaky-relu"] as const);
-      const builder = f["builder"] === undefined ? "float" : r.oneOf(f["builder"], `${at}.function.builder`, ["float", "fixed-point"] as const);
+      const builder = f["builder"] === undefined ? "float" : r.oneOf(f["builder"], `${at}.function.builder`, ["float", "fixed-point", "xnnpack"] as const);
       const alpha = f["alpha"] === undefined ? undefined : r.number(f["alpha"], `${at}.function.alpha`);
       const inV = c.ins[0];
       const outV = c.outs[0];

@@ -11,7 +11,8 @@ import { JsonReader } from "./json-reader.js";
 import { readNode } from "./qnet-nodes.js";
 import type { QuantParams } from "./quant-params.js";
 import type { Requantizer, RoundingMode } from "./requant.js";
-import type { LutFunction } from "./ops.js";
+import type { LutFunction, MeanRule } from "./ops.js";
+import type { MeanRecipe, MeanScales } from "./profiles.js";
 import { syntheticData } from "./synthetic.js";
 import { decodeTensorData, fromBase64 } from "./tensor-bytes.js";
 import { verifyGraph } from "./verify.js";
@@ -24,6 +25,8 @@ export interface QnetResolvers {
   readonly requant: (real: readonly number[], mode: RoundingMode) => Requantizer;
   /** A lookup table for `fn` between the given input and output values. */
   readonly lut: (fn: LutFunction, input: Value, output: Value) => Int32Array;
+  /** A mean's rule and integers by a runtime's recipe (quant/mean.ts). */
+  readonly mean: (recipe: MeanRecipe, scales: MeanScales) => MeanRule;
 }
 
 const TOP_KEYS = ["format", "version", "name", "description", "seed", "inputs", "outputs", "values", "nodes"];

@@ -5,7 +5,7 @@
  */
 import { dtypeName } from "./dtype.js";
 import type { Graph, Value } from "./graph.js";
-import type { Epilogue, Node } from "./ops.js";
+import type { Epilogue, MeanRule, Node } from "./ops.js";
 import { QNET_FORMAT, QNET_VERSION } from "./qnet-read.js";
 import type { QuantParams } from "./quant-params.js";
 import type { Requantizer } from "./requant.js";
@@ -33,6 +33,22 @@ function quantJson(q: QuantParams): J {
 export function requantJson(r: Requantizer): J {
   if (r.mode === "onnx") return { mode: r.mode, scale: Array.from(r.scale), real: Array.from(r.real) };
   return { mode: r.mode, multiplier: Array.from(r.multiplier), shift: Array.from(r.shift), real: Array.from(r.real) };
+}
+
+function meanJson(m: MeanRule): J {
+  switch (m.rule) {
+    case "truncate":
+    case "float":
+      return { rule: m.rule };
+    case "requant":
+      return { rule: m.rule, requant: requantJson(m.requant) };
+    case "requant-bias":
+      return { rule: m.rule, requant: requantJson(m.requant), bias: m.bias };
+    default: {
+      const never: never = m;
+      return never;
+    }
+  }
 }
 
 function epilogueJson(e: Epilogue): J {
@@ -74,7 +90,7 @@ function nodeJson(n: Node): J {
       return n.op === "avgpool" && n.rescale !== undefined ? { ...pool, rescale: { kind: n.rescale.kind, countIncludePad: n.rescale.countIncludePad } } : pool;
     }
     case "global-avgpool":
-      return { ...base, layout: n.layout, keepDims: n.keepDims, ...(n.requant ? { requant: requantJson(n.requant) } : {}), ...(n.countInRequant === true ? { countInRequant: true } : {}), clampMin: n.clampMin, clampMax: n.clampMax };
+      return { ...base, layout: n.layout, keepDims: n.keepDims, mean: meanJson(n.mean), clampMin: n.clampMin, clampMax: n.clampMax };
     case "pad":
       return { ...base, pads: [...n.pads], value: n.value };
     case "reshape":

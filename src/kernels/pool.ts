@@ -2,9 +2,13 @@
  * Integer pooling, TFLite reference semantics: windows are clipped to the image (padded taps are skipped),
  * average pooling sums raw values and divides rounding half away from zero (the zero point is not
  * subtracted: input and output share their quantization), max pooling takes the max of valid taps.
+ * Means over the whole plane follow the node's named rule; the `float` rule is desktop TFLite's own
+ * float32 formula, reproduced operation by operation.
  */
 import type { IntArray } from "../ir/dtype.js";
-import type { Layout } from "../ir/ops.js";
+import type { Layout, MeanRule } from "../ir/ops.js";
+import { requantFn } from "../quant/requantize.js";
+import { roundHalfAway } from "../quant/rounding.js";
 import { type Dims4, strides4 } from "./geometry.js";
 import { type OutputRange, Saturator } from "./saturate.js";
 
@@ -66,25 +70,51 @@ export function pool(
   return { saturated: sat.count };
 }
 
+/** The per-tensor quantization a mean rule reads (scales only by the float rule). */
+export interface MeanQuant {
+  readonly zpIn: number;
+  readonly zpOut: number;
+  readonly sIn: number;
+  readonly sOut: number;
+}
+
+/** Σx (an exact int32 sum of one channel) → the output integer, before the clamp, by the node's rule (ir/ops.ts MeanRule). */
+function meanFinisher(mean: MeanRule, q: MeanQuant, n: number): (sum: number) => number {
+  switch (mean.rule) {
+    case "truncate":
+      return (sum) => Math.trunc(sum / n);
+    case "requant": {
+      const rq = requantFn(mean.requant);
+      // The shifted sum is int32 arithmetic in every runtime: wrap like C.
+      return (sum) => rq((sum - q.zpIn * n) | 0, 0) + q.zpOut;
+    }
+    case "requant-bias": {
+      const rq = requantFn(mean.requant);
+      return (sum) => rq(sum, 0) + mean.bias;
+    }
+    case "float": {
+      // Desktop TFLite's reference QuantizedMeanOrSum, float32 operation by operation.
+      const f = Math.fround;
+      const scale = f(f(q.sIn) / f(q.sOut));
+      const bias = f(-q.zpIn * scale);
+      const count = f(n);
+      return (sum) => roundHalfAway(f(f(f(f(sum) / count) * scale) + bias)) + q.zpOut;
+    }
+    default: {
+      const never: never = mean;
+      return never;
+    }
+  }
+}
+
 /**
- * Mean over the spatial plane. Without a requantizer (input and output share scale and zero point): the
- * int32 sum divided by the element count n, truncating toward zero, as TFLite Micro's and desktop TFLite's
- * reference_ops::Mean do for int8 MEAN (C integer division; measured equal to the desktop interpreter).
- * With one: Σ(x − zp_in) rescaled by s_in/s_out, then divided by n rounding half away from zero, plus zp_out.
- * (TFLite Micro's rescaling mean, with 1/n folded into the multiplier, is the executor's `countInRequant` path.)
+ * Mean over the spatial plane (n = H·W) of each channel: the int32 sum of the raw integers, turned into the
+ * output by the node's rule, clamped to the range. Output index b·C + c (either layout, with or without the
+ * kept 1×1 dimensions).
  */
-export function globalAvgPool(
-  layout: Layout,
-  input: Dims4,
-  x: IntArray,
-  rescale: ((acc: number) => number) | null,
-  zpIn: number,
-  zpOut: number,
-  range: OutputRange,
-  out: IntArray,
-): { saturated: number } {
+export function globalAvgPool(layout: Layout, input: Dims4, x: IntArray, mean: MeanRule, q: MeanQuant, range: OutputRange, out: IntArray): { saturated: number } {
   const si = strides4(input, layout);
-  const n = input.h * input.w;
+  const finish = meanFinisher(mean, q, input.h * input.w);
   const sat = new Saturator(range);
   for (let b = 0; b < input.n; b++) {
     for (let c = 0; c < input.c; c++) {
@@ -93,7 +123,7 @@ export function globalAvgPool(
         const row = b * si.n + y * si.h + c * si.c;
         for (let xx = 0; xx < input.w; xx++) acc += x[row + xx * si.w]!;
       }
-      out[b * input.c + c] = sat.apply(rescale === null ? Math.trunc(acc / n) : divRoundHalfAway(rescale((acc - zpIn * n) | 0), n) + zpOut);
+      out[b * input.c + c] = sat.apply(finish(acc));
     }
   }
   return { saturated: sat.count };

@@ -147,7 +147,8 @@ export function exportNode(ctx: ExportContext, n: Node): void {
         const sx = scalarQuant(x.quant!)!.scale;
         const sy = scalarQuant(out.quant!)!.scale;
         const want = globalAvgPoolScale(sx, sy, x.shape[2]! * x.shape[3]!);
-        if (n.countInRequant !== true || n.requant?.mode !== "onnx" || n.requant.scale[0] !== want || !n.keepDims) ctx.refuse(n, "only onnxruntime's form (count in an onnx requantizer, keepDims) has an ONNX operator", "another form", "countInRequant with scale f32(s_x / f32(s_y · n))");
+        const m = n.mean;
+        if (m.rule !== "requant" || m.requant.mode !== "onnx" || m.requant.scale[0] !== want || !n.keepDims) ctx.refuse(n, "only onnxruntime's form (rule requant with an onnx requantizer, keepDims) has an ONNX operator", m.rule === "requant" ? `rule requant (${m.requant.mode})` : `rule ${m.rule}`, "rule requant with the onnx scale f32(s_x / f32(s_y · n))");
       }
       const attrs = n.op === "avgpool" ? [ints("kernel_shape", n.kernel), ints("strides", n.strides), ints("pads", n.pads), int("count_include_pad", n.rescale!.countIncludePad ? 1 : 0)] : [];
       if (qop) {

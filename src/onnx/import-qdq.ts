@@ -9,10 +9,12 @@
 import { type QType, isFloat, qmax, qmin } from "../ir/dtype.js";
 import type { Value } from "../ir/graph.js";
 import { type QuantParams, perChannelScales, tensorQuant } from "../ir/quant-params.js";
+import { PROFILES } from "../ir/profiles.js";
 import { broadcastShapes, matmulOutShape, matmulShapes } from "../ir/shapes.js";
 import { buildOrtLut } from "../quant/ort-lut.js";
 import { layerRealMultipliers, requantizerFromReal } from "../quant/requantize.js";
-import { globalAvgPoolScale, nearbyint } from "../quant/float32.js";
+import { nearbyint } from "../quant/float32.js";
+import { meanRecipe, meanRule } from "../quant/mean.js";
 import { type Entry, type ImportContext, type PendingBuild, sameQuant } from "./import-context.js";
 import { type IntOperand, intOperand, poolGeometry } from "./import-move.js";
 import { ONNX_INT32 } from "./tensor.js";
@@ -212,11 +214,12 @@ export function buildAvgPool(ctx: ImportContext, x: Value, sx: { scale: number; 
   const cip = ctx.int("count_include_pad", 0) === 1;
   const name = ctx.nodeName();
   pending(ctx, outShape, (out, clampMin, clampMax) => {
-    const sy = ctx.scalar(out.quant!, "Y").scale;
+    const so = ctx.scalar(out.quant!, "Y");
     if (whole) {
-      const n = s[2]! * s[3]!;
-      const requant = requantizerFromReal([globalAvgPoolScale(sx.scale, sy, n)], "onnx");
-      ctx.addNode({ op: "global-avgpool", name: ctx.freshName(name), inputs: [x.name], outputs: [out.name], layout: "nchw", keepDims: true, requant, countInRequant: true, clampMin, clampMax });
+      // QLinearGlobalAveragePool: requant(Σx − n·zp_x) + zp_y with the onnx scale f32(s_x / f32(s_y·n)).
+      const q = { sIn: sx.scale, zpIn: sx.zeroPoint, sOut: so.scale, zpOut: so.zeroPoint, n: s[2]! * s[3]! };
+      const mean = meanRule(meanRecipe(PROFILES.onnxruntime.mean, true, q), q);
+      ctx.addNode({ op: "global-avgpool", name: ctx.freshName(name), inputs: [x.name], outputs: [out.name], layout: "nchw", keepDims: true, mean, clampMin, clampMax });
       return;
     }
     ctx.addNode({ op: "avgpool", name: ctx.freshName(name), inputs: [x.name], outputs: [out.name], layout: "nchw", kernel: g!.kernel, strides: g!.strides, pads: g!.pads, rescale: { kind: "float", countIncludePad: cip }, clampMin, clampMax });

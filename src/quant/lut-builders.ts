@@ -13,7 +13,8 @@
  *    tanh_common.cc, run once per input value.
  *  - leaky-relu: TFLite (Micro and desktop) computes int8 LEAKY_RELU with two fixed-point requantizers
  *    (reference_ops::QuantizeLeakyRelu, identity for x ≥ zp and alpha below), never with a float table;
- *    both builders tabulate that kernel.
+ *    both builders tabulate that kernel. Builder "xnnpack" tabulates XNNPACK's Q8 kernel instead
+ *    (quant/xnnpack.ts); it refuses the scales XNNPACK refuses.
  *
  * Float math here is prepare-time only, with float32 rounding (Math.fround) exactly where the C++ uses float.
  */
@@ -23,9 +24,10 @@ import { mbqmDouble, rdbpot } from "./fixed-point.js";
 import { calculateInputRadius, logistic, tanh } from "./gemmlowp.js";
 import { frexp, quantizeMultiplier } from "./multiplier.js";
 import { roundHalfAway } from "./rounding.js";
+import { xnnpackLeakyReluSupported, xnnpackLeakyReluTable } from "./xnnpack.js";
 
 export type LutFn = "sigmoid" | "tanh" | "leaky-relu";
-export type LutBuilder = "float" | "fixed-point";
+export type LutBuilder = "float" | "fixed-point" | "xnnpack";
 
 export interface LutParams {
   readonly fn: LutFn;
@@ -64,10 +66,15 @@ export function buildLut(p: LutParams): Int32Array {
       if (p.alpha === undefined || !Number.isFinite(p.alpha)) {
         throw unsupported(p.fn, "leaky-relu needs a finite alpha", String(p.alpha), "a number, e.g. 0.2");
       }
-      return leakyReluTable(p, inScale, outScale, Math.fround(p.alpha));
+      if (p.builder !== "xnnpack") return leakyReluTable(p, inScale, outScale, Math.fround(p.alpha));
+      if (!xnnpackLeakyReluSupported(inScale, outScale, p.alpha)) {
+        throw unsupported(p.fn, "XNNPACK refuses these scales (its TFLite delegate leaves the op to TFLite's kernel)", `in ${p.inScale}, out ${p.outScale}, alpha ${p.alpha}`, "s_in/s_out in [2^-8, 2^7], |α·s_in/s_out| in [2^-8, 2^7]");
+      }
+      return xnnpackLeakyReluTable(inScale, p.inZeroPoint, outScale, p.outZeroPoint, p.alpha, p.inType);
     }
     case "sigmoid":
     case "tanh":
+      if (p.builder === "xnnpack") throw unsupported(p.fn, "the xnnpack builder tabulates leaky-relu only", p.builder, "builder \"float\" (XNNPACK's sigmoid table measures equal to TFLite's; it leaves TANH to TFLite)");
       if (p.builder === "float") return floatTable(p, inScale, outScale);
       if (!p.inType.signed) {
         throw unsupported(p.fn, "TFLite Micro's fixed-point LOGISTIC / TANH kernels are int8 only", dtypeName(p.inType), "int8 (or builder \"float\" for uint8)");

@@ -1,17 +1,21 @@
 /**
  * Rewriting a graph's arithmetic: apply a runtime profile (a rounding mode per op type, softmax and
- * activation-table variants) or force one rounding mode on every requantization.
+ * activation-table variants, mean rules, XNNPACK's Q8 kernels) or force one rounding mode on every
+ * requantization.
  */
 import { UnsupportedError } from "../errors.js";
 import type { Graph, Value } from "../ir/graph.js";
 import { sameDType } from "../ir/dtype.js";
-import type { AddNode, LutFunction, MulNode, Node } from "../ir/ops.js";
-import { PROFILES, type RuntimeProfile } from "../ir/profiles.js";
+import type { AddNode, GlobalAvgPoolNode, LutFunction, MulNode, Node, RequantizeNode } from "../ir/ops.js";
+import { type MeanScales, PROFILES, type ProfileRules, type RuntimeProfile } from "../ir/profiles.js";
 import { scalarQuant } from "../ir/quant-params.js";
 import { type FixedMode, type RoundingMode, addRealMultipliers } from "../ir/requant.js";
+import { globalAvgPoolScale } from "./float32.js";
 import { buildLut } from "./lut-builders.js";
+import { meanRecipe, meanRule } from "./mean.js";
 import { buildOrtLut } from "./ort-lut.js";
 import { convertRequantizer, requantizerFromReal } from "./requantize.js";
+import { xnnpackRefuses, xnnpackRequantizer } from "./xnnpack.js";
 
 function scale(v: Value, node: Node): number {
   const s = v.quant === undefined ? undefined : scalarQuant(v.quant);
@@ -50,7 +54,7 @@ function addWith(n: AddNode, g: Graph, mode: FixedMode | "float"): AddNode {
 }
 
 /** Rebuild an activation table with another runtime's builder (tables it cannot express stay as they are). */
-function rebuildLut(n: Extract<Node, { op: "lut" }>, g: Graph, builder: "float" | "fixed-point" | "onnxruntime"): Node {
+function rebuildLut(n: Extract<Node, { op: "lut" }>, g: Graph, builder: "float" | "fixed-point" | "onnxruntime" | "xnnpack"): Node {
   if (n.source.fn === "custom" || n.source.builder === builder) return n;
   const inV = g.values.get(n.inputs[0]!)!;
   const outV = g.values.get(n.outputs[0]!)!;
@@ -79,9 +83,45 @@ function rebuildLut(n: Extract<Node, { op: "lut" }>, g: Graph, builder: "float" 
   return { ...n, table, source };
 }
 
-export function applyProfile(g: Graph, profile: RuntimeProfile): Graph {
+/** Per-tensor scales and zero points of a node's first input and output, when both have them. */
+function ioQuant(n: Node, g: Graph): { sIn: number; zpIn: number; sOut: number; zpOut: number } | undefined {
+  const x = g.values.get(n.inputs[0]!)?.quant;
+  const y = g.values.get(n.outputs[0]!)?.quant;
+  const qx = x === undefined ? undefined : scalarQuant(x);
+  const qy = y === undefined ? undefined : scalarQuant(y);
+  return qx === undefined || qy === undefined ? undefined : { sIn: qx.scale, zpIn: qx.zeroPoint, sOut: qy.scale, zpOut: qy.zeroPoint };
+}
+
+/** The scales a mean's derivation reads (n = H·W of the input); undefined without per-tensor quantization. */
+function meanScales(n: GlobalAvgPoolNode, g: Graph): MeanScales | undefined {
+  const q = ioQuant(n, g);
+  const s = g.values.get(n.inputs[0]!)!.shape;
+  const plane = n.layout === "nchw" ? (s[2] ?? 1) * (s[3] ?? 1) : (s[1] ?? 1) * (s[2] ?? 1);
+  return q === undefined ? undefined : { ...q, n: plane };
+}
+
+function meanWith(n: GlobalAvgPoolNode, g: Graph, p: ProfileRules): GlobalAvgPoolNode {
+  const q = meanScales(n, g);
+  return q === undefined ? n : { ...n, mean: meanRule(meanRecipe(p.mean, n.keepDims, q), q) };
+}
+
+/** TFLite's requantizer converted to `mode`, or XNNPACK's Q8 convert built from the values' scales. */
+function requantizeWith(n: RequantizeNode, g: Graph, mode: RoundingMode | "xnnpack-q8"): RequantizeNode {
+  if (mode !== "xnnpack-q8") return { ...n, requant: convertRequantizer(n.requant, mode) };
+  const q = ioQuant(n, g);
+  if (q === undefined || n.requant.real.length !== 1) return n;
+  return { ...n, requant: xnnpackRequantizer(q.sIn, q.sOut, n.requant.real[0]!) };
+}
+
+/** The rules a node runs under: the profile's, or its fallback's where the runtime refuses the node. */
+function rulesFor(profile: RuntimeProfile, n: Node, g: Graph): ProfileRules {
   const p = PROFILES[profile];
+  return p.fallback !== undefined && profile === "xnnpack" && xnnpackRefuses(n, g) ? PROFILES[p.fallback] : p;
+}
+
+export function applyProfile(g: Graph, profile: RuntimeProfile): Graph {
   const nodes = g.nodes.map((n): Node => {
+    const p = rulesFor(profile, n, g);
     switch (n.op) {
       case "conv2d":
         if (n.epilogue.kind !== "requant") return n;
@@ -96,12 +136,39 @@ export function applyProfile(g: Graph, profile: RuntimeProfile): Graph {
       case "softmax":
         return { ...n, variant: p.softmax };
       case "lut":
-        return rebuildLut(n, g, p.activation);
+        return rebuildLut(n, g, n.source.fn === "leaky-relu" ? p.leakyRelu : p.activation);
+      case "requantize":
+        return requantizeWith(n, g, p.requantize);
+      case "global-avgpool":
+        return meanWith(n, g, p);
       default:
         return n;
     }
   });
   return { ...g, nodes };
+}
+
+/**
+ * A mean under a forced mode: its requantizer converted; the float rule becomes a requantized sum with the
+ * real multiplier f32(s_in / f32(s_out·n)) in that mode (as a float add becomes TFLite's fixed-point add).
+ */
+function meanForced(n: GlobalAvgPoolNode, g: Graph, mode: RoundingMode): GlobalAvgPoolNode {
+  const m = n.mean;
+  switch (m.rule) {
+    case "truncate":
+      return n;
+    case "requant":
+    case "requant-bias":
+      return { ...n, mean: { ...m, requant: convertRequantizer(m.requant, mode) } };
+    case "float": {
+      const q = meanScales(n, g);
+      return q === undefined ? n : { ...n, mean: { rule: "requant", requant: requantizerFromReal([globalAvgPoolScale(q.sIn, q.sOut, q.n)], mode) } };
+    }
+    default: {
+      const never: never = m;
+      return never;
+    }
+  }
 }
 
 /** Force one rounding mode on every requantization (applied after a profile). */
@@ -118,7 +185,7 @@ export function forceRounding(g: Graph, mode: RoundingMode): Graph {
       case "requantize":
         return { ...n, requant: convertRequantizer(n.requant, mode) };
       case "global-avgpool":
-        return n.requant === undefined ? n : { ...n, requant: convertRequantizer(n.requant, mode) };
+        return meanForced(n, g, mode);
       default:
         return n;
     }

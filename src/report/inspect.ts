@@ -54,7 +54,7 @@ function rounding(n: Node): string {
     case "requantize":
       return n.requant.mode;
     case "global-avgpool":
-      return n.requant?.mode ?? "-";
+      return n.mean.rule === "requant" || n.mean.rule === "requant-bias" ? `${n.mean.rule} (${n.mean.requant.mode})` : n.mean.rule;
     case "softmax":
       return n.variant;
     case "lut":

@@ -11,7 +11,8 @@ export { opName, typeName } from "./schema.js";
 /**
  * Import a .tflite file's bytes: the graph plus the quarch value of each TFLite tensor. The graph runs as
  * TFLite Micro does (profile `tflm`); apply `applyProfile(graph, "tflite" | "xnnpack")` for the desktop runtimes.
- * `name` (e.g. the file name) becomes the graph's name; by default the subgraph's name.
+ * `name` (e.g. the file name) becomes the graph's name; by default the subgraph's name. Nodes are named
+ * `<op>_<operator index>` (conv_2d_3); values keep the TFLite tensor names.
  */
 export function importTflite(bytes: Uint8Array, name?: string): TfliteImport {
   return lowerModel(readModel(bytes), name);

@@ -39,6 +39,8 @@ export class LowerContext {
   private readonly transformed = new Map<number, string>();
   private op: OperatorDef | undefined;
   private code: OperatorCodeDef | undefined;
+  /** Node names given so far: short `<op>_<operator index>` names, kept unique. */
+  private readonly nodeNames = new Set<string>();
 
   constructor(
     readonly model: TfliteModel,
@@ -214,7 +216,20 @@ export class LowerContext {
     return this.names[t.index]!;
   }
 
-  /** A fresh name for a helper value or node, derived from `base`. */
+  /**
+   * The name of a node lowered from the current operator: `<op>_<operator index>` (conv_2d_3, mean_12), with
+   * `_<role>` for helper nodes (fully_connected_5_flatten). TFLite's tensor names concatenate every layer that
+   * was fused into a tensor, unreadable in tables; values keep them (traces index by tensor).
+   */
+  nodeName(role?: string): string {
+    const base = `${this.opCode.name.toLowerCase()}_${this.operator.index}${role === undefined ? "" : `_${role}`}`;
+    let name = base;
+    for (let i = 1; this.nodeNames.has(name); i++) name = `${base}_${i}`;
+    this.nodeNames.add(name);
+    return name;
+  }
+
+  /** A fresh name for a helper value, derived from `base`. */
   fresh(base: string): string {
     let name = base;
     for (let i = 1; this.builder.has(name) || this.names.includes(name); i++) name = `${base}_${i}`;

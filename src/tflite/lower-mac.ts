@@ -115,7 +115,7 @@ export function lowerConv(ctx: LowerContext, depthwise: boolean): void {
   const out = ctx.produce(y);
   ctx.node({
     op: "conv2d",
-    name: out,
+    name: ctx.nodeName(),
     inputs,
     outputs: [out],
     layout: "nhwc",
@@ -170,7 +170,7 @@ export function lowerFullyConnected(ctx: LowerContext): void {
   if (fmt(x.shape) !== fmt([M, K])) {
     const flat = ctx.fresh(`${outName}/flatten`);
     ctx.builder.value(flat, INT8, [M, K], ctx.quant(x, "input"));
-    ctx.node({ op: "reshape", name: flat, inputs: [a], outputs: [flat], shape: [M, K] });
+    ctx.node({ op: "reshape", name: ctx.nodeName("flatten"), inputs: [a], outputs: [flat], shape: [M, K] });
     a = flat;
   }
   const inputs = [a, ctx.operand(w, "weights").value, ...bias(ctx, N)];
@@ -178,6 +178,6 @@ export function lowerFullyConnected(ctx: LowerContext): void {
   const out = ctx.produce(y);
   const mm = direct ? out : ctx.fresh(`${outName}/2d`);
   if (!direct) ctx.builder.value(mm, outType, [M, N], ctx.quant(y, "output"));
-  ctx.node({ op: "matmul", name: direct ? out : mm, inputs, outputs: [mm], transB: true, epilogue });
-  if (!direct) ctx.node({ op: "reshape", name: out, inputs: [mm], outputs: [out], shape: y.shape });
+  ctx.node({ op: "matmul", name: ctx.nodeName(), inputs, outputs: [mm], transB: true, epilogue });
+  if (!direct) ctx.node({ op: "reshape", name: ctx.nodeName("reshape"), inputs: [mm], outputs: [out], shape: y.shape });
 }

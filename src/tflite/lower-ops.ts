@@ -1,11 +1,14 @@
 /**
  * TFLite operators other than the MAC ops → quarch nodes, each with the quantized semantics of TFLite's
- * Prepare/Eval (TFLite Micro where the runtimes differ; runtime profiles switch softmax and tables later).
+ * Prepare/Eval (TFLite Micro where the runtimes differ; runtime profiles switch softmax, tables, MEAN and
+ * QUANTIZE later).
  */
 import { QuarchError, TfliteError } from "../errors.js";
 import { type QType, isFloat, product, qmax, qmin } from "../ir/dtype.js";
+import { PROFILES } from "../ir/profiles.js";
 import { broadcastShapes } from "../ir/shapes.js";
 import { buildLut } from "../quant/lut-builders.js";
+import { meanRecipe, meanRule } from "../quant/mean.js";
 import { addRealMultipliers, requantizerFromReal } from "../quant/requantize.js";
 import type { LowerContext } from "./lower-context.js";
 import { spatial, positive } from "./lower-mac.js";
@@ -44,7 +47,7 @@ export function lowerAdd(ctx: LowerContext): void {
   const inputs = [ctx.operand(a, "input1").value, ctx.operand(b, "input2").value];
   const out = ctx.produce(y);
   const rq = (r: number) => requantizerFromReal([r], "double");
-  ctx.node({ op: "add", name: out, inputs, outputs: [out], rescale: { kind: "fixed", leftShift: 20, in1: rq(r1), in2: rq(r2), out: rq(ro) }, clampMin, clampMax });
+  ctx.node({ op: "add", name: ctx.nodeName(), inputs, outputs: [out], rescale: { kind: "fixed", leftShift: 20, in1: rq(r1), in2: rq(r2), out: rq(ro) }, clampMin, clampMax });
 }
 
 /** AVERAGE_POOL_2D / MAX_POOL_2D (integer semantics of the reference kernels; windows clipped to the image). */
@@ -68,14 +71,14 @@ export function lowerPool(ctx: LowerContext, op: "avgpool" | "maxpool"): void {
   const [clampMin, clampMax] = ctx.activationRange(act, y, t);
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  ctx.node({ op, name: out, inputs, outputs: [out], layout: "nhwc", kernel: [fh, fw], strides: [sh, sw], pads: [sy.before, sx.before, sy.after, sx.after], clampMin, clampMax });
+  ctx.node({ op, name: ctx.nodeName(), inputs, outputs: [out], layout: "nhwc", kernel: [fh, fw], strides: [sh, sw], pads: [sy.before, sx.before, sy.after, sx.after], clampMin, clampMax });
 }
 
 /**
- * MEAN over H and W of an NHWC tensor (TFLite Micro's reduce.cc, EvalIntegerMean): with equal input and output
- * quantization the int32 sum divided by H·W truncating (reference_ops::Mean); otherwise
- * MBQM(Σ(x − zp_in), M', s') + zp_out, where QuantizeMultiplier(s_in/s_out) = (M, s) has 1/(H·W) folded in
- * by reference_ops::QuantizedMeanOrSum: k = min(⌊log2 n⌋, 32, 31 + s), M' = (M·2^k) / n, s' = s − k.
+ * MEAN over H and W of an NHWC tensor, the way TFLite Micro computes it (reduce.cc, EvalIntegerMean): with
+ * equal input and output quantization the int32 sum divided by H·W truncating (reference_ops::Mean);
+ * otherwise requant(Σ(x − zp_in)) + zp_out with 1/(H·W) folded into QuantizeMultiplier(s_in/s_out) as
+ * integers (reference_ops::QuantizedMeanOrSum). Runtime profiles switch to the desktop runtimes' rules.
  */
 export function lowerMean(ctx: LowerContext): void {
   ctx.arity(2, 2, 1);
@@ -93,25 +96,11 @@ export function lowerMean(ctx: LowerContext): void {
   checkShape(ctx, y, keepDims ? [n, 1, 1, c] : [n, c], "mean");
   const sIn = ctx.scalar(x, "input");
   const sOut = ctx.scalar(y, "output");
+  const q = { sIn: sIn.scale, zpIn: sIn.zeroPoint, sOut: sOut.scale, zpOut: sOut.zeroPoint, n: h * w };
+  const mean = meanRule(meanRecipe(PROFILES.tflm.mean, keepDims, q), q);
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  const same = sIn.zeroPoint === sOut.zeroPoint && sIn.scale === sOut.scale;
-  const requant = same ? undefined : meanRequantizer(sIn.scale / sOut.scale, h * w);
-  // countInRequant: the executor computes requant(Σ(x − zp_in)) + zp_out, the multiplier holding 1/n.
-  ctx.node({ op: "global-avgpool", name: out, inputs, outputs: [out], layout: "nhwc", keepDims, ...(requant ? { requant, countInRequant: true } : {}), clampMin: qmin(t), clampMax: qmax(t) });
-}
-
-function meanRequantizer(real: number, count: number): ReturnType<typeof requantizerFromReal> {
-  const base = requantizerFromReal([real], "double");
-  if (base.mode === "onnx") throw new Error("internal: double requantizer expected");
-  const m = base.multiplier[0]!;
-  const s = base.shift[0]!;
-  let log2 = 0; // 63 − CountLeadingZeros(n) = ⌊log2 n⌋, computed exactly
-  while (2 ** (log2 + 1) <= count) log2++;
-  const k = Math.min(log2, 32, 31 + s);
-  // (int64(M) << k) / n in int64 (M < 2^31, k ≤ 32): exact with BigInt, truncating like C.
-  const folded = Number((BigInt(m) << BigInt(k)) / BigInt(count));
-  return { mode: "double", multiplier: Int32Array.of(folded), shift: Int32Array.of(s - k), real: Float64Array.of(real / count) };
+  ctx.node({ op: "global-avgpool", name: ctx.nodeName(), inputs, outputs: [out], layout: "nhwc", keepDims, mean, clampMin: qmin(t), clampMax: qmax(t) });
 }
 
 /** RESHAPE and SQUEEZE: the output tensor's static shape (the shape operand or options only restate it). */
@@ -123,7 +112,7 @@ export function lowerReshape(ctx: LowerContext, maxInputs: number): void {
   if (product(x.shape) !== product(y.shape)) ctx.fail("output holds a different number of elements", `${describeTensor(x)} → ${describeTensor(y)}`, `${product(x.shape)} elements`);
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  ctx.node({ op: "reshape", name: out, inputs, outputs: [out], shape: y.shape });
+  ctx.node({ op: "reshape", name: ctx.nodeName(), inputs, outputs: [out], shape: y.shape });
 }
 
 /** SOFTMAX over the last axis; TFLite Micro's fixed-point kernel (profiles switch desktop graphs to the table). */
@@ -143,7 +132,7 @@ export function lowerSoftmax(ctx: LowerContext): void {
   }
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  ctx.node({ op: "softmax", name: out, inputs, outputs: [out], variant: "fixed-point", beta });
+  ctx.node({ op: "softmax", name: ctx.nodeName(), inputs, outputs: [out], variant: "fixed-point", beta });
 }
 
 /** QUANTIZE: float32 → integer (round half away, TfLiteRound), or integer → integer (Requantize, double rounding). */
@@ -156,14 +145,14 @@ export function lowerQuantize(ctx: LowerContext): void {
   const inputs = [ctx.operand(x, "input").value];
   if (isFloat(ctx.dtype(x, "input"))) {
     const out = ctx.produce(y);
-    ctx.node({ op: "quantize", name: out, inputs, outputs: [out], rounding: "half-away" });
+    ctx.node({ op: "quantize", name: ctx.nodeName(), inputs, outputs: [out], rounding: "half-away" });
     return;
   }
   ctx.intType(x, "input", [TENSOR_TYPE.INT8, TENSOR_TYPE.UINT8, TENSOR_TYPE.INT16]);
   const sIn = ctx.scalar(x, "input");
   const requant = requantizerFromReal([sIn.scale / sOut.scale], "double");
   const out = ctx.produce(y);
-  ctx.node({ op: "requantize", name: out, inputs, outputs: [out], requant });
+  ctx.node({ op: "requantize", name: ctx.nodeName(), inputs, outputs: [out], requant });
 }
 
 /** DEQUANTIZE: integer → float32, f32(scale · (q − zp)). */
@@ -176,7 +165,7 @@ export function lowerDequantize(ctx: LowerContext): void {
   if (y.type !== TENSOR_TYPE.FLOAT32) ctx.fail("output must be FLOAT32", describeTensor(y));
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  ctx.node({ op: "dequantize", name: out, inputs, outputs: [out] });
+  ctx.node({ op: "dequantize", name: ctx.nodeName(), inputs, outputs: [out] });
 }
 
 /** PAD / PADV2: constant padding; the value is the output zero point (PAD) or the given constant (PADV2). */
@@ -203,7 +192,7 @@ export function lowerPad(ctx: LowerContext, v2: boolean): void {
   if (value < qmin(t) || value > qmax(t)) ctx.fail("padding value outside the type", `${value}`, `${qmin(t)}..${qmax(t)}`);
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  ctx.node({ op: "pad", name: out, inputs, outputs: [out], pads: [...begins, ...ends], value });
+  ctx.node({ op: "pad", name: ctx.nodeName(), inputs, outputs: [out], pads: [...begins, ...ends], value });
 }
 
 /** CONCATENATION: int8/uint8 inputs must share the output's scale and zero point (TFLite refuses rescaling int8). */
@@ -231,7 +220,7 @@ export function lowerConcat(ctx: LowerContext): void {
   checkShape(ctx, y, y.shape.map((d, k) => (k === axis ? xs.reduce((a, x) => a + x.shape[k]!, 0) : d)), "concatenation");
   const inputs = xs.map((x, i) => ctx.operand(x, `input${i}`).value);
   const out = ctx.produce(y);
-  ctx.node({ op: "concat", name: out, inputs, outputs: [out], axis });
+  ctx.node({ op: "concat", name: ctx.nodeName(), inputs, outputs: [out], axis });
 }
 
 /** LOGISTIC / TANH / LEAKY_RELU as 256-entry tables of TFLite Micro's integer kernels. */
@@ -252,5 +241,5 @@ export function lowerActivation(ctx: LowerContext, fn: "sigmoid" | "tanh" | "lea
   }
   const inputs = [ctx.operand(x, "input").value];
   const out = ctx.produce(y);
-  ctx.node({ op: "lut", name: out, inputs, outputs: [out], table, source: { fn, builder: "fixed-point", ...(alpha === undefined ? {} : { alpha }) } });
+  ctx.node({ op: "lut", name: ctx.nodeName(), inputs, outputs: [out], table, source: { fn, builder: "fixed-point", ...(alpha === undefined ? {} : { alpha }) } });
 }

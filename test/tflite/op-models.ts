@@ -156,4 +156,32 @@ export const OP_MODELS: readonly OpModel[] = [
   // SQUEEZE and SOFTMAX (β 0.5).
   single("squeeze", 43, [act("x", [1, 1, 1, 8], 0.1, 0), act("y", [1, 8], 0.1, 0)], [0], 30, [ints([1, 2])], 1),
   single("softmax_beta", 25, [act("x", [3, 10], 0.2, -4), act("y", [3, 10], 1 / 256, -128)], [0], 9, [f32(0.5)], 2),
+  // Added later (appended: each model's seed is its index): the MEAN cases the runtimes split on, XNNPACK's
+  // negative leaky-ReLU multiplier, and parameters XNNPACK refuses (its delegate leaves those ops to TFLite).
+  // MEAN, keep_dims, same quantization: desktop TFLite's keep_dims kernel rescales anyway.
+  single(
+    "mean_hw_same_keep",
+    40,
+    [act("x", [1, 4, 6, 16], 0.03, 5), { name: "axis", shape: [2], type: INT32, data: int32Bytes([1, 2]) }, act("y", [1, 1, 1, 16], 0.03, 5)],
+    [0, 1],
+    27,
+    [bool(true)],
+    2,
+  ),
+  // MEAN without keep_dims, rescaling: desktop TFLite's float reference kernel. s_in/s_out = 2.5 makes exact
+  // halves common, where its round-half-away parts from XNNPACK's round-half-even.
+  single(
+    "mean_hw_rescale_flat",
+    40,
+    [act("x", [1, 6, 5, 16], 0.03, -20), { name: "axis", shape: [2], type: INT32, data: int32Bytes([1, 2]) }, act("y", [1, 16], 0.012, -5)],
+    [0, 1],
+    27,
+    [bool(false)],
+    2,
+  ),
+  single("leaky_relu_negative_alpha", 98, [act("x", [1, 256], 0.05, -30), act("y", [1, 256], 0.07, 12)], [0], 75, [f32(-0.45)], 2),
+  // |α·s_in/s_out| = 0.0025 < 2^-8: XNNPACK refuses.
+  single("leaky_relu_xnnpack_refused", 98, [act("x", [1, 256], 0.05, 10), act("y", [1, 256], 0.04, -20)], [0], 75, [f32(0.002)], 2),
+  // s_in/s_out = 1/300 < 2^-8: XNNPACK refuses.
+  single("quantize_requantize_narrow", 114, [act("x", [1, 256], 0.001, -100), act("y", [1, 256], 0.3, 4)], [0], undefined, undefined, 2),
 ];

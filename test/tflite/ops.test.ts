@@ -1,8 +1,8 @@
 /**
  * Single-operator TFLite models (op-models.ts):
- *  - `tflite` / `xnnpack`: outputs on 4 seeded inputs against the desktop interpreter's goldens
- *    (test/fixtures/tflite-op-goldens, scripts/tflite-oracle.ts). Where a runtime computes an op in a way the
- *    IR's profiles cannot express yet, the measured mismatch count is pinned in KNOWN_GAPS with the reason;
+ *  - `tflite` / `xnnpack`: outputs on 4 seeded inputs equal the desktop interpreter's goldens
+ *    (test/fixtures/tflite-op-goldens, scripts/tflite-oracle.ts): builtin kernels, and the XNNPACK delegate
+ *    with its fallback to them where it refuses parameters;
  *  - `tflm`: each op recomputed by a transcription of TFLite Micro's reference kernel (tflm-reference.ts, or
  *    inline below for data movement, MEAN and QUANTIZE), no quarch arithmetic involved;
  *  - lowering details and op-level refusals.
@@ -15,31 +15,17 @@ import { TfliteError } from "../../src/errors.js";
 import type { Graph, Tensor } from "../../src/ir/graph.js";
 import { run } from "../../src/exec/run.js";
 import { buildLut } from "../../src/quant/lut-builders.js";
+import { INT8 } from "../../src/ir/dtype.js";
+import type { Node } from "../../src/ir/ops.js";
 import { applyProfile } from "../../src/quant/profiles.js";
+import { requantize } from "../../src/quant/requantize.js";
+import { xnnpackLeakyReluTable, xnnpackRequantizer } from "../../src/quant/xnnpack.js";
 import { loadTflite } from "../../src/tflite/index.js";
 import { type ModelSpec, buildModel, i32, i8 } from "./model-builder.js";
 import { OP_MODELS, type OpModel } from "./op-models.js";
 import { add, averagePool, conv, fullyConnected, mbqm, quantizeMultiplier } from "./tflm-reference.js";
 
 const GOLDENS = join(import.meta.dirname, "..", "fixtures", "tflite-op-goldens");
-
-/**
- * Measured differences between a profile and the desktop interpreter (mismatching outputs over the 4 inputs).
- *  - MEAN: TFLite Micro folds 1/n into the multiplier and truncates the same-quantization mean; desktop
- *    TFLite's keep_dims H·W kernel (optimized_integer_ops::Mean) rescales the raw sum by
- *    QuantizeMultiplier(s_in/(n·s_out)) and adds zp_out − round(zp_in·s_in/s_out); XNNPACK's mean
- *    (both cases here) equals requantize-then-divide: divRound(MBQM(Σ(x − zp_in), s_in/s_out), n) + zp_out.
- *    The IR's global-avgpool holds one rule (TFLite Micro's) and the profiles have no MEAN entry.
- *  - LEAKY_RELU and QUANTIZE (int8 → int8) under XNNPACK: its qs8 kernels use a Q8 multiplier,
- *    out = asr((zp_in − x)·128·lrintf(−256·s) + 2^14, 15) + zp_out (s = s_in/s_out, times α on the negative
- *    side), which matches all 1024 outputs; the profiles keep TFLite's own kernels for these ops.
- */
-const KNOWN_GAPS: Record<string, Partial<Record<"tflite" | "xnnpack", number>>> = {
-  mean_hw_rescale: { tflite: 7, xnnpack: 4 },
-  mean_hw_same: { xnnpack: 10 },
-  leaky_relu: { xnnpack: 287 },
-  quantize_requantize: { xnnpack: 8 },
-};
 
 function npy(...parts: string[]): { shape: number[]; values: ArrayLike<number> } {
   const raw = decodeNpy(new Uint8Array(readFileSync(join(GOLDENS, ...parts))), parts.join("/"));
@@ -69,7 +55,7 @@ describe.each(OP_MODELS)("TFLite op model $name", (om) => {
     const gp = applyProfile(g, profile);
     const per = golden.length / fs.length;
     const n = fs.reduce((s, f, k) => s + mismatches(out(gp, f), Array.from(golden).slice(k * per, (k + 1) * per)), 0);
-    expect(n).toBe(KNOWN_GAPS[om.name]?.[profile] ?? 0);
+    expect(n).toBe(0);
   });
 
   it("profile tflm equals a transcription of TFLite Micro's reference", () => {
@@ -112,7 +98,9 @@ function tflmReference(om: OpModel, x: number[]): number[] {
       return maxPool(x, T[0]!.shape as number[], q(om, 1));
     case "mean_hw_rescale":
     case "mean_hw_same":
-      return mean(x, q(om, 0), q(om, 2));
+    case "mean_hw_same_keep":
+    case "mean_hw_rescale_flat":
+      return mean(x, T[0]!.shape as number[], q(om, 0), q(om, 2));
     case "pad":
       return padNhwc(x, T[0]!.shape as number[], [1, 2], [2, 1], q(om, 2).zeroPoint[0]!);
     case "padv2":
@@ -123,10 +111,12 @@ function tflmReference(om: OpModel, x: number[]): number[] {
     }
     case "squeeze":
       return x;
-    case "quantize_requantize": {
+    case "quantize_requantize":
+    case "quantize_requantize_narrow": {
       // quantize_common.cc: QuantizeMultiplier(double(s_in) / double(s_out)); reference_ops::Requantize.
-      const [m, s] = quantizeMultiplier(q(om, 0).scale[0]! / q(om, 1).scale[0]!);
-      return x.map((v) => clamp8(mbqm(v - 10, m, s) - 6));
+      const [a, b] = [q(om, 0), q(om, 1)];
+      const [m, s] = quantizeMultiplier(a.scale[0]! / b.scale[0]!);
+      return x.map((v) => clamp8(mbqm(v - a.zeroPoint[0]!, m, s) + b.zeroPoint[0]!));
     }
     case "quantize_float":
       // reference_ops::AffineQuantize: TfLiteRound(f32(x / scale)) + zp, clamped.
@@ -135,13 +125,17 @@ function tflmReference(om: OpModel, x: number[]): number[] {
       return x.map((v) => Math.fround(q(om, 0).scale[0]! * (v + 7)));
     case "logistic":
     case "tanh":
-    case "leaky_relu": {
+    case "leaky_relu":
+    case "leaky_relu_negative_alpha":
+    case "leaky_relu_xnnpack_refused": {
       // The tabulated TFLite Micro kernel (quant/lut-builders.ts, checked against TFLite Micro's tests in
       // test/kernels/lut.test.ts): here the check is that the importer builds exactly that table.
       const a = q(om, 0);
       const b = q(om, y);
       const fn = om.name === "logistic" ? "sigmoid" : om.name === "tanh" ? "tanh" : "leaky-relu";
-      const t = buildLut({ fn, builder: "fixed-point", ...(fn === "leaky-relu" ? { alpha: 0.2 } : {}), inScale: a.scale[0]!, inZeroPoint: a.zeroPoint[0]!, outScale: b.scale[0]!, outZeroPoint: b.zeroPoint[0]!, inType: { bits: 8, signed: true }, outType: { bits: 8, signed: true } });
+      const alphaOption = om.spec.ops[0]!.options?.[0];
+      const alpha = alphaOption?.t === "f32" ? alphaOption.v : 0;
+      const t = buildLut({ fn, builder: "fixed-point", ...(fn === "leaky-relu" ? { alpha } : {}), inScale: a.scale[0]!, inZeroPoint: a.zeroPoint[0]!, outScale: b.scale[0]!, outZeroPoint: b.zeroPoint[0]!, inType: { bits: 8, signed: true }, outType: { bits: 8, signed: true } });
       return x.map((v) => t[v + 128]!);
     }
     case "softmax_beta":
@@ -171,13 +165,14 @@ function maxPool(x: number[], shape: number[], yq: { scale: number[]; zeroPoint:
   return res;
 }
 
-/** reduce.cc EvalIntegerMean over H·W = 15 of a [1, 5, 3, 4] tensor. */
-function mean(x: number[], xq: { scale: number[]; zeroPoint: number[] }, yq: { scale: number[]; zeroPoint: number[] }): number[] {
-  const n = 15;
-  const sums = [0, 1, 2, 3].map((c) => Array.from({ length: n }, (_, i) => x[i * 4 + c]!).reduce((a, b) => a + b, 0));
+/** reduce.cc EvalIntegerMean over H and W of a [1, H, W, C] tensor (keep_dims does not change the arithmetic). */
+function mean(x: number[], shape: number[], xq: { scale: number[]; zeroPoint: number[] }, yq: { scale: number[]; zeroPoint: number[] }): number[] {
+  const [, H, W, C] = shape as [number, number, number, number];
+  const n = H * W;
+  const sums = Array.from({ length: C }, (_, c) => Array.from({ length: n }, (_, i) => x[i * C + c]!).reduce((a, b) => a + b, 0));
   if (xq.scale[0] === yq.scale[0] && xq.zeroPoint[0] === yq.zeroPoint[0]) return sums.map((s) => Math.trunc(s / n));
   const [m, s] = quantizeMultiplier(xq.scale[0]! / yq.scale[0]!);
-  const k = Math.min(3, 32, 31 + s); // ⌊log2 15⌋ = 3
+  const k = Math.min(Math.floor(Math.log2(n)), 32, 31 + s); // n is small: log2 is exact enough to floor
   const folded = Number((BigInt(m) << BigInt(k)) / BigInt(n));
   return sums.map((sum) => clamp8(mbqm(sum - xq.zeroPoint[0]! * n, folded, s - k) + yq.zeroPoint[0]!));
 }
@@ -244,11 +239,69 @@ describe("TFLite lowering details", () => {
   it("MEAN folds 1/(H·W) into its multiplier the way TFLite Micro does", () => {
     const g = loadTflite(buildModel(opModel("mean_hw_rescale").spec));
     const n = g.nodes[0]!;
-    if (n.op !== "global-avgpool" || n.requant === undefined || n.requant.mode === "onnx") throw new Error("global-avgpool with a fixed requantizer expected");
+    if (n.op !== "global-avgpool" || n.mean.rule !== "requant" || n.mean.requant.mode === "onnx") throw new Error("global-avgpool with a fixed requantizer expected");
     const [m, s] = quantizeMultiplier(Math.fround(0.05) / Math.fround(0.02));
-    expect([n.requant.multiplier[0], n.requant.shift[0], n.keepDims, n.countInRequant]).toEqual([Number((BigInt(m) << 3n) / 15n), s - 3, true, true]);
+    expect([n.mean.requant.multiplier[0], n.mean.requant.shift[0], n.keepDims]).toEqual([Number((BigInt(m) << 3n) / 15n), s - 3, true]);
     const same = loadTflite(buildModel(opModel("mean_hw_same").spec)).nodes[0]!;
-    expect([same.op, "requant" in same, same.op === "global-avgpool" && same.keepDims]).toEqual(["global-avgpool", false, false]);
+    expect([same.op, same.op === "global-avgpool" && same.mean, same.op === "global-avgpool" && same.keepDims]).toEqual(["global-avgpool", { rule: "truncate" }, false]);
+  });
+
+  it("each profile names its runtime's MEAN rule", () => {
+    const rules = (name: string): string[] => {
+      const g = loadTflite(buildModel(opModel(name).spec));
+      return (["tflm", "tflite", "xnnpack", "onnxruntime"] as const).map((p) => {
+        const n = applyProfile(g, p).nodes[0]!;
+        if (n.op !== "global-avgpool") throw new Error("global-avgpool expected");
+        return n.mean.rule === "requant" || n.mean.rule === "requant-bias" ? `${n.mean.rule} ${n.mean.requant.mode}` : n.mean.rule;
+      });
+    };
+    expect(rules("mean_hw_rescale")).toEqual(["requant double", "requant-bias double", "requant onnx", "requant onnx"]);
+    expect(rules("mean_hw_same_keep")).toEqual(["truncate", "requant-bias double", "requant onnx", "requant onnx"]);
+    expect(rules("mean_hw_same")).toEqual(["truncate", "truncate", "requant onnx", "requant onnx"]);
+    expect(rules("mean_hw_rescale_flat")).toEqual(["requant double", "float", "requant onnx", "requant onnx"]);
+  });
+
+  it("xnnpack: Q8 requantization and leaky ReLU where XNNPACK takes them, TFLite's kernels where it refuses", () => {
+    const node = (name: string): Node => applyProfile(loadTflite(buildModel(opModel(name).spec)), "xnnpack").nodes[0]!;
+    const rq = node("quantize_requantize");
+    if (rq.op !== "requantize" || rq.requant.mode === "onnx") throw new Error("requantize expected");
+    // lrintf(256·f32(0.05/0.037)) with an 8-bit fraction: ⌊((x − zp)·346 + 128) / 256⌋.
+    expect([rq.requant.mode, rq.requant.multiplier[0], rq.requant.shift[0]]).toEqual(["dyadic-half-up", Math.round(256 * Math.fround(Math.fround(0.05) / Math.fround(0.037))), 23]);
+    const narrow = node("quantize_requantize_narrow");
+    expect(narrow.op === "requantize" && narrow.requant.mode).toBe("double");
+    const lut = (name: string): string => {
+      const n = node(name);
+      return n.op === "lut" ? n.source.builder : n.op;
+    };
+    expect([lut("leaky_relu"), lut("leaky_relu_negative_alpha"), lut("leaky_relu_xnnpack_refused")]).toEqual(["xnnpack", "xnnpack", "fixed-point"]);
+  });
+
+  it("the goldens tell the runtimes apart where their arithmetic differs, and the refused cases need the fallback", () => {
+    const differ = (name: string): number => {
+      const a = npy(name, "outputs-tflite.npy").values;
+      const b = npy(name, "outputs-xnnpack.npy").values;
+      return Array.from(a).reduce((s, v, i) => s + (v === b[i] ? 0 : 1), 0);
+    };
+    for (const name of ["mean_hw_rescale", "mean_hw_same", "mean_hw_same_keep", "mean_hw_rescale_flat", "leaky_relu", "leaky_relu_negative_alpha", "quantize_requantize"]) expect(differ(name), name).toBeGreaterThan(0);
+    for (const name of ["leaky_relu_xnnpack_refused", "quantize_requantize_narrow"]) expect(differ(name), name).toBe(0);
+    // XNNPACK's own kernels would have changed the refused ones.
+    const golden = Array.from(npy("leaky_relu_xnnpack_refused", "outputs-xnnpack.npy").values).slice(0, 256);
+    const table = xnnpackLeakyReluTable(Math.fround(0.05), 10, Math.fround(0.04), -20, Math.fround(0.002), INT8);
+    expect(mismatches(Array.from(table), golden)).toBeGreaterThan(0);
+    const q8 = xnnpackRequantizer(Math.fround(0.001), Math.fround(0.3), 0);
+    const q8Out = Array.from({ length: 256 }, (_, i) => clamp8(requantize(i - 128 + 100, q8) + 4));
+    expect(mismatches(q8Out, Array.from(npy("quantize_requantize_narrow", "outputs-xnnpack.npy").values).slice(0, 256))).toBeGreaterThan(0);
+  });
+
+  it("names nodes <op>_<operator index> and keeps TFLite's tensor names on values", () => {
+    const fc = loadTflite(buildModel(opModel("fully_connected_rank3").spec));
+    expect(fc.nodes.map((n) => n.name)).toEqual(["fully_connected_0_flatten", "fully_connected_0"]);
+    const resnet = loadTflite(new Uint8Array(readFileSync(join(import.meta.dirname, "..", "..", "examples", "mlperf-tiny", "pretrainedResnet_quant.tflite"))));
+    expect(resnet.nodes.map((n) => n.name).slice(0, 5)).toEqual(["conv_2d_0", "conv_2d_1", "conv_2d_2", "add_3", "conv_2d_4"]);
+    expect(new Set(resnet.nodes.map((n) => n.name)).size).toBe(resnet.nodes.length);
+    // Values keep the TFLite tensor names.
+    const conv = resnet.nodes[0]!;
+    expect(conv.outputs[0]).toContain("/");
   });
 
   it("refuses what TFLite refuses or quarch cannot run, naming the operator", () => {

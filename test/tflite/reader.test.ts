@@ -132,7 +132,7 @@ describe("TFLite reader: models written by the test's builder", () => {
     const g = loadTflite(buildModel(convSpec()), "tiny-conv");
     expect(g.name).toBe("tiny-conv");
     expect([...g.values.keys()]).toEqual(["x", "w", "b", "y"]);
-    expect(g.nodes.map((n) => [n.op, n.name, n.inputs, n.outputs])).toEqual([["conv2d", "y", ["x", "w", "b"], ["y"]]]);
+    expect(g.nodes.map((n) => [n.op, n.name, n.inputs, n.outputs])).toEqual([["conv2d", "conv_2d_0", ["x", "w", "b"], ["y"]]]);
     const n = g.nodes[0]!;
     if (n.op !== "conv2d" || n.epilogue.kind !== "requant") throw new Error("conv2d with requant expected");
     expect(n.pads).toEqual([1, 1, 1, 1]);

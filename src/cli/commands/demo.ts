@@ -19,6 +19,7 @@ import { LAYER_COLUMNS, layerRows } from "../../report/layers.js";
 import { renderTable } from "../../report/table.js";
 import { decodeNpy } from "../npy.js";
 import { toInputTensor } from "../tensor-files.js";
+import { simDemo } from "./sim.js";
 import { VerificationFailed } from "../verification.js";
 
 /** examples/ beside the package, from dist/src/cli/commands or src/cli/commands. */
@@ -91,14 +92,19 @@ async function handler(_argv: ArgumentsCamelCase<DemoArgs>): Promise<void> {
   say(`xnnpack output: ${Array.from(run(xnn, rInputs).outputs.get(xnn.outputs[0]!)!.data).join(" ")}`);
   say();
 
-  // 5. A conformance vector: TFLite Micro's own conv golden, from its float scales.
+  // 5. The same network on an accelerator: the analytic simulator's per-layer table.
+  say("== 5. MLPerf Tiny ResNet-8 on the edge-16x16 accelerator preset (analytic simulator)");
+  say(await simDemo());
+  say();
+
+  // 6. A conformance vector: TFLite Micro's own conv golden, from its float scales.
   const conf = loadExample("conformance/tflm-conv/tflm-conv.qnet.json");
   const cIn = new Map([["input", npyTensor("conformance/tflm-conv/input.npy", conf, "input")]]);
   const got = run(conf, cIn).outputs.get("output")!.data;
   const want = npyTensor("conformance/tflm-conv/expected/output.npy", conf, "output").data;
   let mismatches = 0;
   for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) mismatches++;
-  say("== 5. conformance: TFLite Micro conv_test golden (Int8Filter8x3x3x3PerChannelScaleRelu6)");
+  say("== 6. conformance: TFLite Micro conv_test golden (Int8Filter8x3x3x3PerChannelScaleRelu6)");
   say(`mismatches: ${mismatches} of ${want.length} outputs`);
   process.stdout.write(out.join("\n") + "\n");
   if (mismatches > 0) throw new VerificationFailed(`conformance vector: ${mismatches} of ${want.length} outputs differ`);
