@@ -9,25 +9,16 @@
  * XNOR-popcount path serves bipolar × bipolar (xnor.ts). Weights are OHWI: [outC, kH, kW, inC / groups].
  */
 import type { IntArray } from "../ir/dtype.js";
-import type { Conv2dNode, Layout } from "../ir/ops.js";
+import type { Conv2dNode } from "../ir/ops.js";
 import { dotChannels } from "./dot.js";
 import type { OutputWriter } from "./epilogue.js";
-import { type Dims4, dims4, strides4 } from "./geometry.js";
+import { type WindowGeometry, dims4, strides4 } from "./geometry.js";
 import { type PreparedWeights, exactInInt32 } from "./prepared.js";
 import { depthwiseWasm, wasmKernelsActive } from "./wasm/gemm.js";
 
-export interface ConvGeometry {
-  readonly layout: Layout;
-  readonly input: Dims4;
-  readonly output: Dims4;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideH: number;
-  readonly strideW: number;
+export interface ConvGeometry extends WindowGeometry {
   readonly dilH: number;
   readonly dilW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
   readonly groups: number;
 }
 

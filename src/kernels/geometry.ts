@@ -28,3 +28,16 @@ export function strides4(d: Dims4, layout: Layout): Strides4 {
     ? { n: d.h * d.w * d.c, h: d.w * d.c, w: d.c, c: 1 }
     : { n: d.c * d.h * d.w, c: d.h * d.w, h: d.w, w: 1 };
 }
+
+/** A window sliding over a 4-D activation (pools, and convolutions with dilation 1 and one group). */
+export interface WindowGeometry {
+  readonly layout: Layout;
+  readonly input: Dims4;
+  readonly output: Dims4;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}

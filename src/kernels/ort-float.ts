@@ -17,7 +17,7 @@ import type { IntArray } from "../ir/dtype.js";
 import type { Layout } from "../ir/ops.js";
 import { fma32, globalAvgPoolScale, nearbyint } from "../quant/float32.js";
 import { broadcastMap } from "./broadcast.js";
-import { type Dims4, strides4 } from "./geometry.js";
+import { type Dims4, type WindowGeometry, strides4 } from "./geometry.js";
 import { type OutputRange, Saturator } from "./saturate.js";
 
 const f = Math.fround;
@@ -96,16 +96,7 @@ export function mulOrt(
   return { saturated: sat.count };
 }
 
-export interface OrtPoolGeometry {
-  readonly layout: Layout;
-  readonly input: Dims4;
-  readonly output: Dims4;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
+export interface OrtPoolGeometry extends WindowGeometry {
   readonly countIncludePad: boolean;
 }
 

@@ -9,20 +9,10 @@ import type { IntArray } from "../ir/dtype.js";
 import type { Layout, MeanRule } from "../ir/ops.js";
 import { requantFn } from "../quant/requantize.js";
 import { roundHalfAway } from "../quant/rounding.js";
-import { type Dims4, strides4 } from "./geometry.js";
+import { type Dims4, type WindowGeometry, strides4 } from "./geometry.js";
 import { type OutputRange, Saturator } from "./saturate.js";
 
-export interface PoolGeometry {
-  readonly layout: Layout;
-  readonly input: Dims4;
-  readonly output: Dims4;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-}
+export type PoolGeometry = WindowGeometry;
 
 /** TFLite's rounded integer division: (acc ± n/2) / n, truncating. */
 export function divRoundHalfAway(acc: number, n: number): number {
