@@ -20,7 +20,7 @@ import type { Tensor } from "../src/ir/graph.js";
 import { serializeQnet } from "../src/ir/qnet-write.js";
 import { tensorQuant } from "../src/ir/quant-params.js";
 import { samePadding } from "../src/ir/shapes.js";
-import { addF64, avgPoolF64, conv2dF64, matmulF64 } from "../src/kernels/fake-quant.js";
+import { avgPoolF64, broadcastF64, conv2dF64, matmulF64 } from "../src/kernels/fake-quant.js";
 import { dims4 } from "../src/kernels/geometry.js";
 import { quantize, rangeToParams } from "../src/quant/quantizers.js";
 import { layerRealMultipliers, requantizerFromReal } from "../src/quant/requantize.js";
@@ -107,7 +107,7 @@ function tinyCnn(): void {
   const c2 = conv("dw2", c1, 8, 3, 2, true, "relu6");
   const c3 = conv("pw3", c2, 16, 1, 1, false, "relu6");
   const c4 = conv("conv4", c3, 16, 3, 1, false, "none");
-  const sum = addF64(c3.real, c3.shape, c4.real, c4.shape, c3.shape).map((v) => Math.max(0, v));
+  const sum = broadcastF64(c3.real, c3.shape, c4.real, c4.shape, c3.shape, (p, q) => Math.max(0, p + q));
   const a5 = calibrate("add5", sum, c3.shape);
   b.value("add5", INT8, a5.shape, tensorQuant(a5.scale, a5.zp));
   const [m1, m2, mo] = addRealMultipliers(c3.scale, c4.scale, a5.scale, 20);

@@ -11,7 +11,7 @@ import { perChannelScales, scalarQuant } from "../ir/quant-params.js";
 import { matmulShapes } from "../ir/shapes.js";
 import { broadcastIndex } from "../kernels/matmul.js";
 import {
-  addF64,
+  broadcastF64,
   avgPoolF64,
   conv2dF64,
   dequantizeF64,
@@ -20,7 +20,6 @@ import {
   softmaxF64,
 } from "../kernels/fake-quant.js";
 import { convGeometry } from "../kernels/conv2d.js";
-import { broadcastMap } from "../kernels/broadcast.js";
 import { type Dims4, dims4, strides4 } from "../kernels/geometry.js";
 import { outputRange } from "../kernels/saturate.js";
 import { NO_STATS, type OpContext, type OpResult, outputTensor } from "./context.js";
@@ -64,13 +63,6 @@ function realBias(ctx: OpContext, channels: number, xScale: number): Float64Arra
     throw new GraphError({ path: `node "${ctx.node.name}"`, message: `fake-quant needs the bias scale, but weights "${wV.name}" have per-block scales`, expected: "no bias, or per-channel weights" });
   }
   return Float64Array.from({ length: channels }, (_, c) => bT.data[c]! * xScale * sw[c]!);
-}
-
-/** Broadcast product of real values. */
-function mulF64(a: Float64Array, aShape: readonly number[], b: Float64Array, bShape: readonly number[], outShape: readonly number[]): Float64Array {
-  const ma = broadcastMap(outShape, aShape);
-  const mb = broadcastMap(outShape, bShape);
-  return Float64Array.from(ma, (ia, i) => a[ia]! * b[mb[i]!]!);
 }
 
 /** Rescale means over valid taps to means over the whole kernel area (ONNX count_include_pad). */
@@ -121,25 +113,16 @@ export function execFake(ctx: OpContext): OpResult {
       const r = emit(ctx, y, node.epilogue.clampMin, node.epilogue.clampMax);
       return { outputs: r.outputs, stats: { ...r.stats, macs: count * s.M * s.N * s.K } };
     }
-    case "add": {
-      const b = ctx.inputs[1]!;
-      const y = addF64(
-        dequantizeF64(x!.data as IntArray, x!.shape, xV!.quant),
-        x!.shape,
-        dequantizeF64(b.data as IntArray, b.shape, ctx.inputValues[1]!.quant),
-        b.shape,
-        ctx.outputValues[0]!.shape,
-      );
-      return emit(ctx, y, node.clampMin, node.clampMax);
-    }
+    case "add":
     case "mul": {
       const b = ctx.inputs[1]!;
-      const y = mulF64(
+      const y = broadcastF64(
         dequantizeF64(x!.data as IntArray, x!.shape, xV!.quant),
         x!.shape,
         dequantizeF64(b.data as IntArray, b.shape, ctx.inputValues[1]!.quant),
         b.shape,
         ctx.outputValues[0]!.shape,
+        node.op === "add" ? (p, q) => p + q : (p, q) => p * q,
       );
       return emit(ctx, y, node.clampMin, node.clampMax);
     }

@@ -93,12 +93,19 @@ export function matmulF64(
   return y;
 }
 
-/** Broadcast add of real values. */
-export function addF64(a: Float64Array, aShape: readonly number[], b: Float64Array, bShape: readonly number[], outShape: readonly number[]): Float64Array {
+/** An elementwise binary op on real values, with broadcasting. */
+export function broadcastF64(
+  a: Float64Array,
+  aShape: readonly number[],
+  b: Float64Array,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  f: (x: number, y: number) => number,
+): Float64Array {
   const ma = broadcastMap(outShape, aShape);
   const mb = broadcastMap(outShape, bShape);
   const y = new Float64Array(ma.length);
-  for (let i = 0; i < y.length; i++) y[i] = a[ma[i]!]! + b[mb[i]!]!;
+  for (let i = 0; i < y.length; i++) y[i] = f(a[ma[i]!]!, b[mb[i]!]!);
   return y;
 }
 
