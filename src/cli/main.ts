@@ -11,6 +11,8 @@ import { exportCommand } from "./commands/export.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
 import { archCommand } from "./commands/arch.js";
+import { compareCommand } from "./commands/compare.js";
+import { energyCommand } from "./commands/energy.js";
 import { simCommand } from "./commands/sim.js";
 import { VerificationFailed } from "./verification.js";
 
@@ -26,6 +28,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(exportCommand)
     .command(simCommand)
     .command(archCommand)
+    .command(energyCommand)
+    .command(compareCommand)
     .command(demoCommand)
     .demandCommand(1, "Give a command; see --help.")
     .strict()

@@ -15,7 +15,7 @@ export function deriveParams(
   dram: DramSpec,
 ): DerivedParams {
   const rows = compute.kind === "systolic" ? compute.rows : 1;
-  const cols = compute.kind === "systolic" ? compute.cols : compute.lanes;
+  const cols = compute.kind === "systolic" ? compute.cols : compute.kind === "vector" ? compute.lanes : 1;
   const cap: Partial<Record<BufferName, number>> = {};
   for (const b of Object.values(buffers)) if (b !== undefined) cap[b.name] = (b.sizeBytes * 8) / (b.doubleBuffered ? 2 : 1);
   const holder = {

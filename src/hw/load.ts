@@ -5,7 +5,9 @@
  */
 import { YAMLParseError, parse } from "yaml";
 import { type Problem, SpecError } from "../errors.js";
+import { readCostSpec } from "./cost-spec.js";
 import { deriveParams, holderOf } from "./derive.js";
+import { DATAFLOW_EXTRA_KEYS, VECTOR_EXTRA_KEYS, checkCacheGeometry, readDataflow, readFlash, readKernel } from "./load-sim2.js";
 import { type Obj, checkKeys, isObj, join, missing, readBool, readEnum, readInt, readObj, readQuantity, readString, show } from "./fields.js";
 import {
   type ArchSpec,
@@ -25,16 +27,17 @@ import {
   type PrecisionSpec,
 } from "./types.js";
 
-const TOP_KEYS = ["version", "name", "description", "clock", "compute", "buffers", "dram", "caches", "tech"];
+const TOP_KEYS = ["version", "name", "description", "clock", "compute", "buffers", "dram", "caches", "tech", "cost", "flash"];
 const COMPUTE_COMMON = ["kind", "precision", "accumulatorBits", "overflow", "pipeline"];
 const SYSTOLIC_KEYS = [...COMPUTE_COMMON, "rows", "cols", "dataflow"];
-const VECTOR_KEYS = [...COMPUTE_COMMON, "lanes"];
+const VECTOR_KEYS = [...COMPUTE_COMMON, "lanes", ...VECTOR_EXTRA_KEYS];
+const DATAFLOW_KEYS = [...COMPUTE_COMMON, ...DATAFLOW_EXTRA_KEYS];
 const PRECISION_KEYS = ["mode", "maxBits", "minBits", "packing", "depth"];
 const PIPELINE_KEYS = ["fillCycles", "drainCycles", "perTileOverheadCycles"];
 const BUFFER_KEYS = ["size", "banks", "portBits", "doubleBuffered", "wordBits"];
 const DRAM_KEYS = ["bandwidth", "readBandwidth", "writeBandwidth", "latency", "burst", "energyPerBit"];
 const CACHE_KEYS = ["name", "size", "line", "ways", "replacement", "write", "hitLatency"];
-const REPLACEMENTS: readonly CacheReplacement[] = ["lru", "fifo", "random"];
+const REPLACEMENTS: readonly CacheReplacement[] = ["lru", "plru", "fifo", "random"];
 const WRITE_POLICIES: readonly CacheWritePolicy[] = ["back-allocate", "through-no-allocate", "through-allocate", "back-no-allocate"];
 
 function readPrecision(c: Obj, problems: Problem[]): PrecisionSpec | undefined {
@@ -74,13 +77,8 @@ function readPipeline(c: Obj, problems: Problem[]): PipelineSpec {
 function readCompute(doc: Obj, problems: Problem[]): ComputeSpec | undefined {
   const c = readObj(doc, "compute", "", problems, true);
   if (c === undefined) return undefined;
-  const kindRaw = c["kind"];
-  if (kindRaw === "dataflow") {
-    problems.push({ path: "compute.kind", message: "FINN-style dataflow engines come with part 2 of the simulator and are not supported yet", given: show(kindRaw), expected: "systolic | vector" });
-    return undefined;
-  }
-  const kind = readEnum(c, "kind", "compute", problems, ["systolic", "vector"] as const, true);
-  checkKeys(c, "compute", kind === "vector" ? VECTOR_KEYS : kind === "systolic" ? SYSTOLIC_KEYS : [...new Set([...SYSTOLIC_KEYS, ...VECTOR_KEYS])], problems);
+  const kind = readEnum(c, "kind", "compute", problems, ["systolic", "vector", "dataflow"] as const, true);
+  checkKeys(c, "compute", kind === "vector" ? VECTOR_KEYS : kind === "systolic" ? SYSTOLIC_KEYS : kind === "dataflow" ? DATAFLOW_KEYS : [...new Set([...SYSTOLIC_KEYS, ...VECTOR_KEYS, ...DATAFLOW_KEYS])], problems);
   const precision = readPrecision(c, problems);
   const accumulatorBits = readInt(c, "accumulatorBits", "compute", problems, { max: 64 }) ?? 32;
   const overflow: Overflow = readEnum(c, "overflow", "compute", problems, ["wrap", "saturate"] as const, false) ?? "wrap";
@@ -94,9 +92,11 @@ function readCompute(doc: Obj, problems: Problem[]): ComputeSpec | undefined {
   }
   if (kind === "vector") {
     const lanes = readInt(c, "lanes", "compute", problems, { max: 1 << 20, required: true });
+    const kernel = readKernel(c, problems);
     if (lanes === undefined || precision === undefined) return undefined;
-    return { kind, lanes, precision, accumulatorBits, overflow, pipeline };
+    return { kind, lanes, kernel, precision, accumulatorBits, overflow, pipeline };
   }
+  if (kind === "dataflow") return readDataflow(c, { precision, accumulatorBits, overflow, pipeline }, problems);
   return undefined;
 }
 
@@ -199,7 +199,9 @@ function readCaches(doc: Obj, problems: Problem[]): CacheSpec[] {
       problems.push({ path: join(at, "size"), message: "is not a whole number of sets (size / (line · ways))", given: `${sizeBytes} B / (${lineBytes} B · ${ways})`, expected: `a multiple of ${lineBytes * ways} B` });
       return;
     }
-    out.push({ name, sizeBytes, lineBytes, ways, replacement, write, hitLatencyCycles });
+    const spec = { name, sizeBytes, lineBytes, ways, replacement, write, hitLatencyCycles };
+    checkCacheGeometry(spec, at, problems);
+    out.push(spec);
   });
   return out;
 }
@@ -220,16 +222,18 @@ export function archFromDocument(doc: unknown): ArchSpec {
   const buffers = readBuffers(doc, compute?.accumulatorBits ?? 32, problems);
   const dram = readDram(doc, problems);
   const caches = readCaches(doc, problems);
+  const flash = readFlash(doc, problems);
   const techRaw = doc["tech"];
   let tech: string | undefined;
   if (techRaw !== undefined && techRaw !== null) {
     if (typeof techRaw === "string" && /^[0-9]+nm$/.test(techRaw)) tech = techRaw;
     else problems.push({ path: "tech", message: "is not a technology node name", given: show(techRaw), expected: "a node such as 45nm (hw-models/tech/<node>.yaml)" });
   }
+  const cost = readCostSpec(doc, dram?.energyPerBitPj !== undefined, problems);
   if (problems.length > 0 || name === undefined || clockHz === undefined || compute === undefined || buffers === undefined || dram === undefined) {
     throw new SpecError(problems.length > 0 ? problems : [{ path: "", message: "incomplete arch description" }]);
   }
-  return { version: 1, name, description, clockHz, compute, buffers, dram, caches, tech, derived: deriveParams(clockHz, compute, buffers, dram) };
+  return { version: 1, name, description, clockHz, compute, buffers, dram, caches, ...(flash === undefined ? {} : { flash }), tech, cost, derived: deriveParams(clockHz, compute, buffers, dram) };
 }
 
 /** Parse and validate `*.arch.yaml` text (`source` names the file in messages). */

@@ -50,13 +50,33 @@ export interface SystolicCompute extends ComputeBase {
   readonly dataflow: Dataflow;
 }
 
+/** A fixed kernel loop nest that replaces the mapper (`compute.kernel`); see src/sim/kernels.ts. */
+export type KernelNest = "cmsis-nn";
+
 /** N lanes, each one MAC (per precision step) per cycle; reductions run in time, like an os array of 1 row. */
 export interface VectorCompute extends ComputeBase {
   readonly kind: "vector";
   readonly lanes: number;
+  /** Run every layer with this library's loop nest instead of a searched mapping (a CPU running CMSIS-NN). */
+  readonly kernel: KernelNest | undefined;
 }
 
-export type ComputeSpec = SystolicCompute | VectorCompute;
+/**
+ * FINN-style layer-pipelined dataflow (one engine per layer, PE × SIMD folding). Folding is given per
+ * layer (`--mapping`) or chosen to meet `targetFps`.
+ */
+export interface DataflowCompute extends ComputeBase {
+  readonly kind: "dataflow";
+  /** Frames per second every layer must sustain when folding is chosen (undefined: fully folded, PE = SIMD = 1). */
+  readonly targetFps: number | undefined;
+  /** Depth of the FIFO between consecutive layers (elements); filling them is part of the latency. */
+  readonly fifoDepth: number;
+  /** Upper bounds on PE and SIMD when folding is chosen. */
+  readonly maxPe: number;
+  readonly maxSimd: number;
+}
+
+export type ComputeSpec = SystolicCompute | VectorCompute | DataflowCompute;
 
 export type BufferName = "weights" | "inputs" | "outputs" | "unified";
 export const BUFFER_NAMES: readonly BufferName[] = ["weights", "inputs", "outputs", "unified"];
@@ -86,10 +106,16 @@ export interface DramSpec {
   readonly energyPerBitPj: number | undefined;
 }
 
-export type CacheReplacement = "lru" | "fifo" | "random";
+export type CacheReplacement = "lru" | "plru" | "fifo" | "random";
 export type CacheWritePolicy = "back-allocate" | "through-no-allocate" | "through-allocate" | "back-no-allocate";
 
-/** Parsed and validated here; simulated by the detailed engine (part 2). */
+/** Read-only memory holding the weights (an MCU's flash); `flash:` in the arch file. */
+export interface FlashSpec {
+  readonly latencyS: number;
+  readonly bandwidthBytesPerS: number;
+}
+
+/** Simulated access by access by the detailed engine, estimated by the analytic one (src/sim/cache/). */
 export interface CacheSpec {
   readonly name: string;
   readonly sizeBytes: number;
@@ -129,7 +155,26 @@ export interface ArchSpec {
   readonly buffers: Readonly<Partial<Record<BufferName, BufferSpec>>>;
   readonly dram: DramSpec;
   readonly caches: readonly CacheSpec[];
-  /** Technology table name (`45nm`), priced by the energy issue. */
+  /** Where the weights live when not in DRAM (an MCU's flash). */
+  readonly flash?: FlashSpec;
+  /** Technology table name (`45nm`): hw-models/tech/<node>.yaml, or derived from 45nm by src/cost. */
   readonly tech: string | undefined;
+  /** How src/cost prices this design (the `cost:` key; defaults when absent). */
+  readonly cost: CostSpec;
   readonly derived: DerivedParams;
+}
+
+/** `composed`: a PE built from single-operation entries; `synthesized`: BitFusion's whole-PE figures. */
+export type PeModel = "composed" | "synthesized";
+export const PE_MODELS: readonly PeModel[] = ["composed", "synthesized"];
+
+/** The arch file's `cost:` key. Entry names and override units are checked against the technology table when pricing. */
+export interface CostSpec {
+  readonly peModel: PeModel;
+  /** Whether the file chose the PE model (reports print "default" otherwise). */
+  readonly peModelGiven: boolean;
+  /** A `dram` entry of the technology table (`lpddr4`, `hbm2` …) pricing DRAM when dram.energyPerBit is not given. */
+  readonly dramTech: string | undefined;
+  /** Single technology-table entries replaced for this design: entry id (`ops.int8-mul.energy`) → value as written (`0.25 pJ`). */
+  readonly overrides: Readonly<Record<string, string | number>>;
 }

@@ -81,7 +81,9 @@ export function layersFromGraph(g: Graph, batch?: number): GraphLayers {
         const lead = shape.length > 1 ? shape[0]! : 1;
         const channels = shape[shape.length - 1]!;
         const positions = shape.slice(shape.length > 1 ? 1 : 0, -1).reduce((a, v) => a * v, 1);
-        layers.push(vectorLayer(node.name, node.op, { N: batch ?? lead, channels, H: positions, W: 1, P: positions, Q: 1, R: 1, S: 1, strideH: 1, strideW: 1, pads: [0, 0, 0, 0], inputs: 2 }, bits, x.name, y.name));
+        const v = vectorLayer(node.name, node.op, { N: batch ?? lead, channels, H: positions, W: 1, P: positions, Q: 1, R: 1, S: 1, strideH: 1, strideW: 1, pads: [0, 0, 0, 0], inputs: 2 }, bits, x.name, y.name);
+        const other = node.inputs[1];
+        layers.push(other === undefined ? v : { ...v, input2: other });
         break;
       }
       case "pad":

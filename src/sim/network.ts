@@ -6,20 +6,52 @@
  */
 import { MappingError } from "../errors.js";
 import type { ArchSpec, BufferName } from "../hw/types.js";
-import { makeContext } from "./cost.js";
+import { CacheEstimate } from "./cache/estimate.js";
+import { Hierarchy, gem5Stats } from "./cache/hierarchy.js";
+import { Arena, describeStream, estimatedReport, simulatedReport } from "./cache/run.js";
+import type { OperandLayout } from "./cache/streams.js";
+import { type Eval, evalOf, makeContext, stepsOf } from "./cost.js";
+import { type DataflowSummary, simulateDataflow } from "./dataflow/finn.js";
+import { type DetailedLayer, detailedMapping, detailedVector } from "./detailed/engine.js";
+import { kernelMapping } from "./kernels.js";
 import { type MapResult, pinnedMapping, searchMapping } from "./mapper.js";
-import { mappingFromJson } from "./mapping.js";
+import { type Mapping, mappingFromJson } from "./mapping.js";
+import type { EvalContext } from "./plan.js";
 import { peakMacsPerCycle } from "./precision.js";
-import { type ActionCounts, type LayerResult, layerResult } from "./result.js";
-import { evaluateVector } from "./vector-ops.js";
+import { type ActionCounts, type CacheActions, type LayerCacheReport, type LayerResult, type SimActionCounts, layerResult } from "./result.js";
+import type { StepOut, Stepper } from "./steps.js";
+import { sumSteps } from "./totals.js";
+import { VectorSteps, evaluateVector } from "./vector-ops.js";
 import { type SimLayer, outputCount } from "./workload.js";
+
+export type Engine = "analytic" | "detailed";
+
+/** Caches for one layer: the hierarchy the detailed engine simulates on, and where the operands live. */
+export interface LayerCaches {
+  readonly hierarchy?: Hierarchy;
+  readonly layout: OperandLayout;
+  /** The input is the previous layer's output (the analytic estimate takes it as possibly cached). */
+  readonly warmInputs: boolean;
+}
 
 export interface LayerOptions {
   readonly inputOnChip?: boolean;
   readonly outputOnChip?: boolean;
   /** A pinned mapping in the JSON form `--format json` reports. */
   readonly mapping?: unknown;
+  /** analytic (default) or detailed (tile by tile; caches access by access). */
+  readonly engine?: Engine;
+  /** On an arch with caches (simulateNetwork fills this in; a lone layer gets a fresh hierarchy). */
+  readonly caches?: LayerCaches;
+  /** Seed of random cache replacement for a lone layer's fresh hierarchy (default 1). */
+  readonly seed?: number;
+  /** Keep this many steps of the detailed engine's timeline. */
+  readonly traceSteps?: number;
+  /** A hook for every step of the detailed engine, given the layer and its mapping (functional execution). */
+  readonly onStepOf?: StepHooks;
 }
+
+export type StepHooks = (layer: SimLayer, mapping: Mapping | null) => ((o: StepOut) => void) | undefined;
 
 /** Mapping searches are pure functions of the layer's shape, widths and residency: reuse them. */
 export type MappingMemo = Map<string, MapResult>;
@@ -28,24 +60,76 @@ function memoKey(l: SimLayer, inOn: boolean, outOn: boolean): string {
   return [l.kind, l.N, l.G, l.K, l.C, l.P, l.Q, l.R, l.S, l.H, l.W, l.strideH, l.strideW, l.dilationH, l.dilationW, ...l.pads, l.wBits, l.aBits, l.outBits, inOn, outOn].join(",");
 }
 
-export function simulateLayer(layer: SimLayer, arch: ArchSpec, opts: LayerOptions = {}, memo?: MappingMemo): LayerResult {
-  const inOn = opts.inputOnChip ?? false;
-  const outOn = opts.outputOnChip ?? false;
-  const ctx = makeContext(layer, arch, inOn, outOn);
-  if (layer.kind === "vector") return layerResult(ctx, evaluateVector(ctx), undefined);
-  let mapped: MapResult;
-  if (opts.mapping !== undefined) {
-    mapped = pinnedMapping(ctx, mappingFromJson(opts.mapping, layer, ctx.flow, `mapping for "${layer.name}"`));
+/** The mapping of a MAC layer: pinned, the arch's kernel loop nest, or the mapper's choice. */
+export function mapLayer(ctx: EvalContext, opts: LayerOptions, memo?: MappingMemo): MapResult {
+  const layer = ctx.layer;
+  const c = ctx.arch.compute;
+  if (opts.mapping !== undefined) return pinnedMapping(ctx, mappingFromJson(opts.mapping, layer, ctx.flow, `mapping for "${layer.name}"`));
+  if (c.kind === "vector" && c.kernel !== undefined) return pinnedMapping(ctx, kernelMapping(c.kernel, layer));
+  const key = memoKey(layer, ctx.inputResident, ctx.outputResident);
+  const hit = memo?.get(key);
+  if (hit !== undefined) return hit;
+  const mapped = searchMapping(ctx);
+  memo?.set(key, mapped);
+  return mapped;
+}
+
+/** The analytic evaluation with the cache estimate in place of the DRAM model. */
+function estimated(ctx: EvalContext, mapped: MapResult | undefined, warm: boolean): { eval: Eval; est: CacheEstimate } {
+  const l = ctx.layer;
+  let st: Stepper;
+  let finish: (t: ReturnType<typeof sumSteps>) => Eval;
+  if (mapped === undefined) {
+    st = new VectorSteps(ctx);
+    finish = (t) => evalOf(ctx, t, l.outBits, [0, 0, 0], []);
   } else {
-    const key = memoKey(layer, inOn, outOn);
-    const hit = memo?.get(key);
-    if (hit !== undefined) mapped = hit;
-    else {
-      mapped = searchMapping(ctx);
-      memo?.set(key, mapped);
-    }
+    const { fit, steps } = stepsOf(ctx, mapped.mapping);
+    st = steps!;
+    finish = (t) => evalOf(ctx, t, fit.complete ? l.outBits : ctx.psumBits, [fit.wTile, fit.iTile, fit.oTile], mapped.eval.classes);
   }
-  return layerResult(ctx, mapped.eval, mapped);
+  const est = new CacheEstimate(ctx, st, warm);
+  sumSteps(st, est.countTimer);
+  est.finish();
+  const t = sumSteps(st, est.priceTimer);
+  // DRAM sees the missed lines (outputs: written back as well).
+  for (let op = 0; op < 3; op++) t.readBits[op] = est.misses[op]! * est.lineBits;
+  t.writeBits.fill(0);
+  t.writeBits[2] = est.misses[2]! * est.lineBits;
+  return { eval: finish(t), est };
+}
+
+export function simulateLayer(layer: SimLayer, arch: ArchSpec, opts: LayerOptions = {}, memo?: MappingMemo): LayerResult {
+  if (arch.compute.kind === "dataflow") {
+    throw new MappingError({ path: `layer "${layer.name}"`, message: "a dataflow arch runs whole networks (one engine per layer)", expected: "simulateNetwork, or quarch sim on the network" });
+  }
+  const ctx = makeContext(layer, arch, opts.inputOnChip ?? false, opts.outputOnChip ?? false);
+  const mapped = layer.kind === "vector" ? undefined : mapLayer(ctx, opts, memo);
+  const engine = opts.engine ?? "analytic";
+  const cached = arch.caches.length > 0;
+  const caches = cached ? (opts.caches ?? { layout: new Arena().layout(layer), warmInputs: false }) : undefined;
+  let cache: { report: LayerCacheReport; actions: Record<string, CacheActions> } | undefined;
+  let result: LayerResult;
+  const stream = caches === undefined ? "" : describeStream(layer, caches.layout, ctx.psumBits, arch);
+  if (engine === "detailed") {
+    const hierarchy = caches === undefined ? undefined : (caches.hierarchy ?? new Hierarchy(arch, opts.seed ?? 1));
+    const hook = opts.onStepOf?.(layer, mapped?.mapping ?? null);
+    const dopts = {
+      ...(hierarchy === undefined ? {} : { cache: { hierarchy, layout: caches!.layout } }),
+      ...(opts.traceSteps === undefined ? {} : { traceSteps: opts.traceSteps }),
+      ...(hook === undefined ? {} : { onStep: hook }),
+    };
+    const d: DetailedLayer = mapped === undefined ? detailedVector(ctx, dopts) : detailedMapping(ctx, mapped.mapping, dopts);
+    if (d.cache !== undefined) cache = simulatedReport(d.cache, arch, stream);
+    result = { ...layerResult(ctx, { ...d.eval, classes: mapped?.eval.classes ?? evaluateVector(ctx).classes }, mapped), engine, timeline: d.timeline };
+  } else if (caches !== undefined) {
+    const { eval: e, est } = estimated(ctx, mapped, caches.warmInputs);
+    cache = estimatedReport(arch.caches[0]!.name, est.accesses[0]! + est.accesses[1]! + est.accesses[2]!, est.misses[0]! + est.misses[1]! + est.misses[2]!, est.compulsory, stream);
+    result = { ...layerResult(ctx, e, mapped), engine };
+  } else {
+    result = { ...layerResult(ctx, mapped?.eval ?? evaluateVector(ctx), mapped), engine };
+  }
+  if (cache === undefined) return result;
+  return { ...result, cache: cache.report, actions: { ...result.actions, caches: cache.actions } };
 }
 
 export interface NetworkTotals {
@@ -74,7 +158,18 @@ export interface NetworkResult {
   readonly totals: NetworkTotals;
   /** Outputs that did not fit on chip for their consumer: written to DRAM and read back. */
   readonly spills: readonly Spill[];
-  readonly actions: ActionCounts;
+  readonly actions: SimActionCounts;
+  readonly engine: Engine;
+  /** With caches: whole-network statistics (gem5 keys) and, for random replacement, the seed. */
+  readonly cache?: NetworkCacheReport;
+  /** On a dataflow arch: throughput (slowest layer), latency, folding per layer. */
+  readonly dataflow?: DataflowSummary;
+}
+
+export interface NetworkCacheReport {
+  readonly source: "simulated" | "estimated";
+  readonly seed: number;
+  readonly stats: Readonly<Record<string, number>>;
 }
 
 export interface NetworkOptions {
@@ -83,10 +178,26 @@ export interface NetworkOptions {
   /** Keep fitting outputs on chip for the next layer (default true). */
   readonly interLayer?: boolean;
   readonly memo?: MappingMemo;
+  readonly engine?: Engine;
+  /** Seed of random cache replacement (default 1; reported). */
+  readonly seed?: number;
+  readonly traceSteps?: number;
+  /** Step hooks of the detailed engine per layer (functional execution). */
+  readonly onStepOf?: StepHooks;
+}
+
+function addCaches(a: SimActionCounts["caches"], b: SimActionCounts["caches"]): Record<string, CacheActions> | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  const out: Record<string, CacheActions> = { ...a };
+  for (const [k, v] of Object.entries(b ?? {})) {
+    const c = out[k];
+    out[k] = c === undefined ? v : { accesses: c.accesses + v.accesses, hits: c.hits + v.hits, misses: c.misses + v.misses, writebacks: c.writebacks + v.writebacks };
+  }
+  return out;
 }
 
 /** Add action counts component by component. */
-export function addActions(a: ActionCounts, b: ActionCounts): ActionCounts {
+export function addActions(a: SimActionCounts, b: SimActionCounts): SimActionCounts {
   const macs: Record<string, number> = { ...a.macs };
   for (const [k, v] of Object.entries(b.macs)) macs[k] = (macs[k] ?? 0) + v;
   const buffers: Partial<Record<BufferName, { readBits: number; writeBits: number }>> = {};
@@ -96,9 +207,11 @@ export function addActions(a: ActionCounts, b: ActionCounts): ActionCounts {
       buffers[k] = { readBits: cur.readBits + v.readBits, writeBits: cur.writeBits + v.writeBits };
     }
   }
+  const caches = addCaches(a.caches, b.caches);
   return {
     macs, vectorOps: a.vectorOps + b.vectorOps, arrayPasses: a.arrayPasses + b.arrayPasses, buffers,
     dram: { readBits: a.dram.readBits + b.dram.readBits, writeBits: a.dram.writeBits + b.dram.writeBits },
+    ...(caches === undefined ? {} : { caches }),
   };
 }
 
@@ -109,6 +222,7 @@ export function simulateNetwork(layers: readonly SimLayer[], arch: ArchSpec, opt
   const names = new Set(layers.map((l) => l.name));
   const unknown = [...pins.keys()].filter((k) => k !== "*" && !names.has(k));
   if (unknown.length > 0) throw new MappingError(unknown.map((k) => ({ path: `--mapping: layers.${k}`, message: "names no layer of the workload" })));
+  if (arch.compute.kind === "dataflow") return dataflowNetwork(layers, arch, pins, opts.engine ?? "analytic");
   const memo = opts.memo ?? new Map<string, MapResult>();
   const interLayer = opts.interLayer ?? true;
   const inHolder = arch.derived.holder.inputs;
@@ -122,12 +236,24 @@ export function simulateNetwork(layers: readonly SimLayer[], arch: ArchSpec, opt
     if (interLayer && bits <= inCapBits) resident[i] = true;
     else spills.push({ layer: l.name, consumer: next.name, bytes: Math.ceil(bits / 8), reason: interLayer ? `${Math.ceil(bits / 8)} B > buffers.${inHolder} ${inCapBits / 8} B` : "inter-layer reuse off" });
   });
-  const results = layers.map((l, i) =>
-    simulateLayer(l, arch, { inputOnChip: i > 0 && resident[i - 1] === true, outputOnChip: resident[i] === true, mapping: pins.get(l.name) ?? (l.kind === "mac" ? pins.get("*") : undefined) }, memo),
-  );
+  const engine = opts.engine ?? "analytic";
+  const seed = opts.seed ?? 1;
+  const cached = arch.caches.length > 0;
+  const arena = new Arena();
+  const hierarchy = cached && engine === "detailed" ? new Hierarchy(arch, seed) : undefined;
+  const results = layers.map((l, i) => {
+    const caches: LayerCaches | undefined = cached ? { ...(hierarchy === undefined ? {} : { hierarchy }), layout: arena.layout(l), warmInputs: i > 0 && layers[i - 1]!.output === l.input } : undefined;
+    const mapping = pins.get(l.name) ?? (l.kind === "mac" ? pins.get("*") : undefined);
+    return simulateLayer(l, arch, {
+      inputOnChip: i > 0 && resident[i - 1] === true, outputOnChip: resident[i] === true, engine,
+      ...(mapping === undefined ? {} : { mapping }), ...(caches === undefined ? {} : { caches }),
+      ...(opts.traceSteps === undefined ? {} : { traceSteps: opts.traceSteps }),
+      ...(opts.onStepOf === undefined ? {} : { onStepOf: opts.onStepOf }),
+    }, memo);
+  });
   let ideal = 0;
   const bounds: Record<string, number> = {};
-  let actions = NO_ACTIONS;
+  let actions: SimActionCounts = NO_ACTIONS;
   for (const [i, r] of results.entries()) {
     const l = layers[i]!;
     ideal += l.kind === "mac" ? r.macs / peakMacsPerCycle(arch.compute.precision, arch.derived.pes, l.wBits, l.aBits) : r.vectorOps / arch.derived.vectorLanes;
@@ -152,5 +278,48 @@ export function simulateNetwork(layers: readonly SimLayer[], arch: ArchSpec, opt
     },
     spills,
     actions,
+    engine,
+    ...(cached ? { cache: networkCache(arch, seed, hierarchy, actions) } : {}),
+  };
+}
+
+function networkCache(arch: ArchSpec, seed: number, h: Hierarchy | undefined, actions: SimActionCounts): NetworkCacheReport {
+  if (h !== undefined) {
+    const stats: Record<string, number> = {};
+    h.levels.forEach((lv, i) => Object.assign(stats, gem5Stats(lv.spec.name, lv.c, arch.caches[i]!.hitLatencyCycles)));
+    return { source: "simulated", seed, stats };
+  }
+  const name = arch.caches[0]!.name;
+  const c = actions.caches?.[name] ?? { accesses: 0, hits: 0, misses: 0, writebacks: 0 };
+  const p = `system.${name}.`;
+  const stats = { [`${p}overallHits::total`]: c.hits, [`${p}overallMisses::total`]: c.misses, [`${p}overallAccesses::total`]: c.accesses, [`${p}overallMissRate::total`]: c.accesses > 0 ? c.misses / c.accesses : 0 };
+  return { source: "estimated", seed, stats };
+}
+
+/** A dataflow arch: every layer is its own engine, all running at once (the detailed engine has nothing to add). */
+function dataflowNetwork(layers: readonly SimLayer[], arch: ArchSpec, pins: ReadonlyMap<string, unknown>, engine: Engine): NetworkResult {
+  const { summary, results } = simulateDataflow(layers, arch, pins);
+  let actions: SimActionCounts = NO_ACTIONS;
+  for (const r of results) actions = addActions(actions, r.actions);
+  const compute = results.reduce((a, r) => a + r.cycles.compute, 0);
+  const bounds: Record<string, number> = { compute: results.length };
+  const peak = summary.layers.reduce((a, d) => a + d.folding.pe * d.folding.simd, 0);
+  const macs = results.reduce((a, r) => a + r.macs, 0);
+  return {
+    arch: arch.name,
+    layers: results.map((r) => ({ ...r, engine })),
+    totals: {
+      layers: results.length, macs, bops: results.reduce((a, r) => a + r.bops, 0), vectorOps: results.reduce((a, r) => a + r.vectorOps, 0),
+      cycles: { compute, stall: summary.latencyCycles - compute, total: summary.latencyCycles },
+      seconds: summary.latencyCycles / arch.clockHz,
+      // Steady state: MACs per frame over (lanes · cycles between frames).
+      utilization: peak > 0 && summary.initiationIntervalCycles > 0 ? macs / (peak * summary.initiationIntervalCycles) : 0,
+      dram: { readBytes: 0, writeBytes: 0 },
+      bounds,
+    },
+    spills: [],
+    actions,
+    engine,
+    dataflow: summary,
   };
 }

@@ -23,6 +23,8 @@ export interface EvalContext {
   readonly burstBits: number;
   /** Per-unrolling constants, computed once per context. */
   readonly plans: WeakMap<object, Plan>;
+  /** Arch constants of the step model (steps.ts), built on first use. */
+  readonly scratch: { channel?: object };
 }
 
 export function makeContext(layer: SimLayer, arch: ArchSpec, inputResident: boolean, outputResident: boolean): EvalContext {
@@ -31,13 +33,14 @@ export function makeContext(layer: SimLayer, arch: ArchSpec, inputResident: bool
   const outHolder = arch.buffers[arch.derived.holder.outputs];
   return {
     layer, arch,
-    flow: c.kind === "vector" ? "vector" : c.dataflow,
+    flow: c.kind === "systolic" ? c.dataflow : "vector",
     arrayRows: arch.derived.arrayRows, arrayCols: arch.derived.arrayCols,
     depth: s.depth, cyclesPerStep: s.cyclesPerStep,
     psumBits: outHolder?.wordBits ?? c.accumulatorBits,
     inputResident, outputResident,
     latency: arch.derived.dramLatencyCycles, burstBits: arch.dram.burstBytes * 8,
     plans: new WeakMap(),
+    scratch: {},
   };
 }
 

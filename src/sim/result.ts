@@ -4,6 +4,7 @@
  */
 import type { ArchSpec, BufferName, Operand } from "../hw/types.js";
 import type { Eval, EvalContext } from "./cost.js";
+import type { Timeline } from "./detailed/engine.js";
 import type { MapResult, SearchStats } from "./mapper.js";
 import { type Mapping, mappingText } from "./mapping.js";
 import { peakMacsPerCycle } from "./precision.js";
@@ -18,6 +19,29 @@ export interface ActionCounts {
   readonly arrayPasses: number;
   readonly buffers: Readonly<Partial<Record<BufferName, { readonly readBits: number; readonly writeBits: number }>>>;
   readonly dram: { readonly readBits: number; readonly writeBits: number };
+}
+
+/**
+ * Action counts with, on an arch with caches, the counts per cache level (accesses, hits, misses, dirty
+ * lines written back). A separate interface so that ActionCounts built elsewhere stay valid.
+ */
+export interface SimActionCounts extends ActionCounts {
+  readonly caches?: Readonly<Record<string, CacheActions>>;
+}
+
+export interface CacheActions {
+  readonly accesses: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly writebacks: number;
+}
+
+/** A layer's cache behaviour: gem5-style statistics and the address stream they came from. */
+export interface LayerCacheReport {
+  /** `simulated` (detailed engine) or `estimated` (analytic engine). */
+  readonly source: "simulated" | "estimated";
+  readonly stats: Readonly<Record<string, number>>;
+  readonly stream: string;
 }
 
 export interface OperandTraffic {
@@ -61,7 +85,12 @@ export interface LayerResult {
   readonly mappingText: string;
   readonly search: SearchStats | null;
   readonly formula: string;
-  readonly actions: ActionCounts;
+  readonly actions: SimActionCounts;
+  /** Which engine produced the numbers (absent: analytic). */
+  readonly engine?: "analytic" | "detailed";
+  /** The detailed engine's step timeline. */
+  readonly timeline?: Timeline;
+  readonly cache?: LayerCacheReport;
 }
 
 const BOUNDS: readonly Bound[] = ["compute", "weight traffic", "activation traffic", "output traffic"];
@@ -80,9 +109,12 @@ function formulaOf(ctx: EvalContext, e: Eval): string {
   const l = ctx.layer;
   const p = ctx.arch.compute.pipeline;
   const lines: string[] = [];
-  lines.push(`total = max(compute ${e.computeCycles}, buffer ports ${e.portCycles}) + exposed DRAM ${e.exposedCycles} + max(0, overlapped DRAM ${e.overlappedCycles} − ${e.onchipCycles}) = ${e.totalCycles}`);
+  lines.push(
+    `total = prologue ${e.prologueCycles} + Σ ${e.tiles} steps [max(compute, buffer ports, overlapped DMA) + serial DMA] ${e.stepCycles} + epilogue ${e.epilogueCycles} = ${e.totalCycles}` +
+      `  (Σ compute ${e.computeCycles}, Σ ports ${e.portCycles}, Σ overlapped DMA ${e.overlappedCycles}, Σ serial DMA ${e.serialCycles})`,
+  );
   if (l.kind === "vector") {
-    lines.push(`compute = ⌈${vectorOpsOf(l)} element ops / ${ctx.arch.derived.vectorLanes} lanes⌉ + fill ${p.fillCycles} + drain ${p.drainCycles} + tile overhead ${p.perTileOverheadCycles} = ${e.computeCycles}`);
+    lines.push(`compute = Σ ${e.tiles} chunks [⌈element ops / ${ctx.arch.derived.vectorLanes} lanes⌉ + fill ${p.fillCycles} + drain ${p.drainCycles} + tile overhead ${p.perTileOverheadCycles}] over ${vectorOpsOf(l)} element ops = ${e.computeCycles}`);
   } else {
     const parts = e.classes.slice(0, 4).map((c) => `${c.count} × [${c.passes} passes × (${c.steps} steps × ${ctx.cyclesPerStep} cyc + ${p.fillCycles + p.drainCycles}) + ${p.perTileOverheadCycles}]`);
     lines.push(`compute = Σ tiles ${parts.join(" + ")}${e.classes.length > 4 ? ` + … (${e.classes.length} tile shapes)` : ""} = ${e.computeCycles}` + `  (depth ${ctx.depth} operands per PE per step, ${ctx.arrayRows}×${ctx.arrayCols} PEs)`);
@@ -91,7 +123,7 @@ function formulaOf(ctx: EvalContext, e: Eval): string {
   const wr = ctx.arch.derived.dramWriteBitsPerCycle;
   const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/\.?0+$/, ""));
   const dram = (name: string, c: Eval["weights"], bw: number) =>
-    `${name} ⌈${c.dramReadBits + c.dramWriteBits} b / ${fmt(bw)} b/cyc⌉ + ${c.transfers} × ${ctx.latency} = ${c.dramCycles}`;
+    `${name} ${c.transfers} × ${ctx.latency} + Σ ⌈bits / ${fmt(bw)} b/cyc⌉ over ${c.dramReadBits + c.dramWriteBits} b = ${c.dramCycles}`;
   lines.push(`DRAM: ${dram("weights", e.weights, rd)}; ${dram("inputs", e.inputs, rd)}; ${dram("outputs", e.outputs, wr)}`);
   return lines.join("\n");
 }

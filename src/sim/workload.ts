@@ -49,6 +49,8 @@ export interface SimLayer extends LayerDims {
   /** Value names, for deciding which outputs can stay on chip for their consumer. */
   readonly input: string | undefined;
   readonly output: string | undefined;
+  /** An add's other input (for laying tensors out in memory when caches are simulated). */
+  readonly input2?: string;
 }
 
 export function macsOf(l: LayerDims & { readonly kind: "mac" | "vector" }): number {

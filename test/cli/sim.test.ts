@@ -55,12 +55,12 @@ describe("sim command parts", () => {
   });
   it("arch resolution: presets, files, errors with the file name", async () => {
     expect((await resolveArch("tpu-v1")).kind).toBe("yaml");
-    await expect(resolveArch("tpu-v9")).rejects.toThrow(/tpu-v9: is neither an existing file nor a preset id \(expected a \*\.arch\.yaml or SCALE-Sim \.cfg path, or one of bismo-pynq, bitfusion-eyeriss, edge-16x16, systolic-32x32, tpu-v1\)/);
+    await expect(resolveArch("tpu-v9")).rejects.toThrow(/tpu-v9: is neither an existing file nor a preset id \(expected a \*\.arch\.yaml or SCALE-Sim \.cfg path, or one of bismo-pynq, bitfusion-eyeriss, edge-16x16, finn-binary, mcu-m7, systolic-32x32, tpu-v1\)/);
     const bad = join(tempDir(), "bad.arch.yaml");
     writeFileSync(bad, "version: 1\nname: x\n");
     await expect(resolveArch(bad)).rejects.toThrow(SpecError);
     await expect(resolveArch(bad)).rejects.toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: 4 problems:`));
-    expect((await presetRows()).map((r) => r["id"])).toEqual(["bismo-pynq", "bitfusion-eyeriss", "edge-16x16", "systolic-32x32", "tpu-v1"]);
+    expect((await presetRows()).map((r) => r["id"])).toEqual(["bismo-pynq", "bitfusion-eyeriss", "edge-16x16", "finn-binary", "mcu-m7", "systolic-32x32", "tpu-v1"]);
   });
   it("the demo's table: the bundled MLPerf Tiny ResNet-8 (TFLite) on edge-16x16", async () => {
     const text = await simDemo();
@@ -114,7 +114,7 @@ describe("quarch sim (built binary)", () => {
   it("quarch arch list | show | check", () => {
     const list = quarch("arch", "list");
     expect(list.code).toBe(0);
-    for (const id of ["systolic-32x32", "tpu-v1", "bitfusion-eyeriss", "bismo-pynq", "edge-16x16"]) expect(list.stdout).toContain(id);
+    for (const id of ["systolic-32x32", "tpu-v1", "bitfusion-eyeriss", "bismo-pynq", "edge-16x16", "mcu-m7", "finn-binary"]) expect(list.stdout).toContain(id);
     const show = quarch("arch", "show", "tpu-v1");
     expect(show.stdout).toMatch(/^# tpu-v1 — /);
     expect(quarch("arch", "check", "hw-models/arch/bismo-pynq.arch.yaml").stdout).toMatch(/^ok: /);

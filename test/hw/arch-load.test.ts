@@ -10,8 +10,8 @@ const preset = (id: string) => parseArch(readFileSync(join(ARCH_DIR, `${id}.arch
 
 describe("presets", () => {
   const ids = readdirSync(ARCH_DIR).filter((f) => f.endsWith(".arch.yaml")).map((f) => f.replace(".arch.yaml", "")).sort();
-  it("ship the five presets of part 1, each loading and commented with its source", () => {
-    expect(ids).toEqual(["bismo-pynq", "bitfusion-eyeriss", "edge-16x16", "systolic-32x32", "tpu-v1"]);
+  it("ship the presets of parts 1 and 2, each loading and commented with its source", () => {
+    expect(ids).toEqual(["bismo-pynq", "bitfusion-eyeriss", "edge-16x16", "finn-binary", "mcu-m7", "systolic-32x32", "tpu-v1"]);
     for (const id of ids) {
       const text = readFileSync(join(ARCH_DIR, `${id}.arch.yaml`), "utf8");
       expect(text.startsWith(`# ${id} — `)).toBe(true);

@@ -66,9 +66,14 @@ describe("mappings", () => {
   });
   it("the formula states how the cycle count arose, with its numbers", () => {
     const first = r.formula.split("\n")[0]!;
-    expect(first).toBe(`total = max(compute ${r.cycles.compute}, buffer ports ${/buffer ports (\d+)/.exec(first)![1]}) + exposed DRAM ${/exposed DRAM (\d+)/.exec(first)![1]} + max(0, overlapped DRAM ${/overlapped DRAM (\d+)/.exec(first)![1]} − ${/− (\d+)\)/.exec(first)![1]}) = ${r.cycles.total}`);
+    const m = /^total = prologue (\d+) \+ Σ (\d+) steps \[max\(compute, buffer ports, overlapped DMA\) \+ serial DMA\] (\d+) \+ epilogue (\d+) = (\d+) {2}\(Σ compute (\d+), /.exec(first);
+    expect(m).not.toBeNull();
+    const [pro, , steps, epi, total, compute] = m!.slice(1).map(Number) as number[];
+    expect(pro! + steps! + epi!).toBe(total);
+    expect(total).toBe(r.cycles.total);
+    expect(compute).toBe(r.cycles.compute);
     expect(r.formula).toMatch(/^compute = Σ tiles \d+ × \[\d+ passes × \(\d+ steps × 1 cyc \+ 30\) \+ 0\]/m);
-    expect(r.formula).toMatch(/^DRAM: weights ⌈\d+ b \/ 204\.8 b\/cyc⌉ \+ \d+ × 50 = \d+; inputs/m);
+    expect(r.formula).toMatch(/^DRAM: weights \d+ × 50 \+ Σ ⌈bits \/ 204\.8 b\/cyc⌉ over \d+ b = \d+; inputs/m);
   });
 });
 

@@ -68,8 +68,9 @@ describe("zoo:mobilenet_v2 on bitfusion-eyeriss, batch 1, (wBits, aBits) in 1..8
     expect(dw(8, 8).filter((l) => l.bound === "activation traffic").length).toBeGreaterThanOrEqual(16);
     expect(dw(4, 4).every((l) => l.bound === "activation traffic")).toBe(true);
     for (const [i, l] of dw(8, 8).entries()) {
+      // Weight tiles still load (latency and all) in the steps where the channel tile changes: within 2 %.
       const byW = [1, 2, 4, 8].map((w) => dw(w, 8)[i]!.cycles.total);
-      expect(Math.max(...byW) / Math.min(...byW)).toBeLessThan(1.01);
+      expect(Math.max(...byW) / Math.min(...byW)).toBeLessThan(1.02);
       const half = dw(8, 4)[i]!.cycles.total / l.cycles.total;
       expect(half).toBeGreaterThan(0.4);
       expect(half).toBeLessThan(0.6);

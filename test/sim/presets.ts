@@ -16,3 +16,6 @@ export function preset(id: string): ArchSpec {
   }
   return s;
 }
+
+/** The presets of the simulator's part 2: an MCU with a data cache, and a dataflow engine. */
+export const PART2_PRESETS = ["mcu-m7", "finn-binary"] as const;

@@ -95,7 +95,7 @@ describe(`analytic engine properties (fast-check seed ${SEED}, ${RUNS} runs)`, (
       fc.property(
         layerArb.chain((layer) => archArb.chain((id) => {
           const arch = archOf(id);
-          const flow = arch.compute.kind === "vector" ? "vector" : arch.compute.dataflow;
+          const flow = arch.compute.kind === "systolic" ? arch.compute.dataflow : "vector";
           return mappingArb(layer, flow).map((m) => ({ layer, id, m: { dataflow: flow, spatial: { rows: m.rows, cols: m.cols }, tile: Object.fromEntries(TILED_DIMS.map((d, i) => [d, m.tile[i]!])) as Mapping["tile"], order: m.order } as Mapping }));
         })),
         ({ layer, id, m }) => {

@@ -10,7 +10,7 @@ import { presetIds, presetPath, resolveArch } from "../arch-presets.js";
 /** "16×16 os, int4-packing 4..8-bit, 128 GMAC/s at W8A8" — one line about the compute. */
 export function computeSummary(a: ArchSpec): string {
   const c = a.compute;
-  const shape = c.kind === "systolic" ? `${c.rows}×${c.cols} ${c.dataflow}` : `${c.lanes}-lane vector`;
+  const shape = c.kind === "systolic" ? `${c.rows}×${c.cols} ${c.dataflow}` : c.kind === "vector" ? `${c.lanes}-lane vector${c.kernel === undefined ? "" : ` (${c.kernel} loop nest)`}` : "layer-pipelined dataflow (one engine per layer)";
   const p = c.precision;
   const bits = p.minBits === p.maxBits ? `${p.maxBits}-bit` : `${p.minBits}..${p.maxBits}-bit`;
   const peak = peakMacsPerCycle(p, a.derived.pes, 8, 8) * a.clockHz;

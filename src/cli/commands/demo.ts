@@ -20,6 +20,7 @@ import { renderTable } from "../../report/table.js";
 import { decodeNpy } from "../npy.js";
 import { toInputTensor } from "../tensor-files.js";
 import { simDemo } from "./sim.js";
+import { energyDemo } from "../energy-report.js";
 import { VerificationFailed } from "../verification.js";
 
 /** examples/ beside the package, from dist/src/cli/commands or src/cli/commands. */
@@ -95,6 +96,8 @@ async function handler(_argv: ArgumentsCamelCase<DemoArgs>): Promise<void> {
   // 5. The same network on an accelerator: the analytic simulator's per-layer table.
   say("== 5. MLPerf Tiny ResNet-8 on the edge-16x16 accelerator preset (analytic simulator)");
   say(await simDemo());
+  say();
+  say(await energyDemo());
   say();
 
   // 6. A conformance vector: TFLite Micro's own conv golden, from its float scales.

@@ -19,6 +19,10 @@ import { type Cell, type Column, renderCsv, renderTable } from "../../report/tab
 import { packageRoot, resolveArch } from "../arch-presets.js";
 import { writeOutDir, checkOutDir } from "../out-dir.js";
 import { type Workload, loadWorkload } from "../workloads.js";
+import { type EngineName, executeSim, renderPart2 } from "../sim-detailed.js";
+import { encodeNpy } from "../npy.js";
+import { fileSafe } from "../tensor-files.js";
+import type { ExecuteResult } from "../../sim/execute/network.js";
 
 export interface SimRequest {
   readonly model: string;
@@ -29,10 +33,19 @@ export interface SimRequest {
   readonly compat?: "scalesim";
   readonly mapping?: string;
   readonly interLayer?: boolean;
+  /** analytic (default) or detailed (tile by tile, caches access by access). */
+  readonly engine?: EngineName;
+  /** Functional + timing execution (implies the detailed engine); needs a model with weights. */
+  readonly execute?: boolean;
+  /** --input for --execute (else seeded integers). */
+  readonly input?: string;
+  /** Seed of random cache replacement and of the generated input (default 1). */
+  readonly seed?: number;
+  readonly traceSteps?: number;
 }
 
 export type SimRun =
-  | { readonly kind: "own"; readonly workload: Workload; readonly arch: ArchSpec; readonly result: NetworkResult; readonly notes: readonly string[] }
+  | { readonly kind: "own"; readonly workload: Workload; readonly arch: ArchSpec; readonly result: NetworkResult; readonly notes: readonly string[]; readonly execution?: ExecuteResult }
   | { readonly kind: "scalesim"; readonly workload: Workload; readonly archName: string; readonly ssArch: ScaleSimArch; readonly results: readonly ScaleSimResult[]; readonly notes: readonly string[] };
 
 function readJson(path: string, what: string): unknown {
@@ -80,6 +93,7 @@ export async function runSim(req: SimRequest): Promise<SimRun> {
   if (compat) {
     if (req.bits !== undefined || req.policy !== undefined) notes.push("--bits/--policy ignored: SCALE-Sim moves one-byte words");
     if (req.mapping !== undefined) notes.push("--mapping ignored: SCALE-Sim's mapping is fixed by its dataflow");
+    if (req.execute === true || req.engine === "detailed") notes.push("--engine detailed / --execute ignored: SCALE-Sim compatibility is its closed form");
     if (req.batch !== undefined && workload.topology !== undefined) notes.push("--batch ignored: SCALE-Sim topologies have no batch");
     const ssArch = arch.kind === "cfg" ? scaleSimArchFromCfg(arch.cfg) : scaleSimArchFromSpec(arch.spec);
     if (arch.kind === "cfg" && arch.cfg.ignored.length > 0) notes.push(`SCALE-Sim keys quarch does not use: ${arch.cfg.ignored.join(", ")}`);
@@ -99,7 +113,13 @@ export async function runSim(req: SimRequest): Promise<SimRun> {
   const bits = req.bits === undefined ? undefined : parseBitsFlag(req.bits);
   const layers = applyBits(workload.layers, { ...(bits === undefined ? {} : { bits }), ...(policy === undefined ? {} : { policy }) });
   const mappings = req.mapping === undefined ? undefined : mappingPins(readJson(req.mapping, "a mapping file"), req.mapping);
-  const result = simulateNetwork(layers, spec, { ...(mappings === undefined ? {} : { mappings }), interLayer: req.interLayer ?? true });
+  const netOpts = { ...(mappings === undefined ? {} : { mappings }), interLayer: req.interLayer ?? true, seed: req.seed ?? 1, ...(req.traceSteps === undefined ? {} : { traceSteps: req.traceSteps }) };
+  if (req.execute === true) {
+    if (!workload.modelBits) throw new InputError({ path: req.model, message: "has no weights: --execute needs a model (.tflite, .onnx, .qnet.json)", expected: "a model file, not a layer list" });
+    const { result: execution, inputNote } = executeSim({ model: req.model, input: req.input, seed: req.seed ?? 1, arch: spec, layers, options: netOpts });
+    return { kind: "own", workload, arch: spec, result: execution.network, notes: [...notes, inputNote], execution };
+  }
+  const result = simulateNetwork(layers, spec, { ...netOpts, engine: req.engine ?? "analytic" });
   return { kind: "own", workload, arch: spec, result, notes };
 }
 
@@ -148,7 +168,7 @@ export function renderOwnTable(run: Extract<SimRun, { kind: "own" }>): string {
     `bounds: ${Object.entries(t.bounds).map(([b, n]) => `${b} ${n}`).join(", ")}`,
   ];
   if (res.spills.length > 0) lines.push(`spills (outputs written to DRAM and read back by the next layer): ${res.spills.map((s) => `${s.layer} ${kib(s.bytes)} KiB`).join(", ")}`);
-  return lines.join("\n") + "\n";
+  return lines.join("\n") + "\n" + renderPart2(res, run.execution, arch);
 }
 
 export const OWN_CSV_COLUMNS: readonly Column[] = [
@@ -228,12 +248,18 @@ interface SimArgs {
   force: boolean;
   quiet: boolean;
   interLayer: boolean;
+  engine: EngineName;
+  execute: boolean;
+  input?: string;
+  seed: number;
+  traceSteps?: number;
 }
 
 async function handler(argv: ArgumentsCamelCase<SimArgs>): Promise<void> {
   if (argv.out !== undefined) checkOutDir(argv.out, argv.force);
   const run = await runSim({
-    model: argv.model, arch: argv.arch, interLayer: argv.interLayer,
+    model: argv.model, arch: argv.arch, interLayer: argv.interLayer, engine: argv.engine, execute: argv.execute, seed: argv.seed,
+    ...(argv.input === undefined ? {} : { input: argv.input }), ...(argv.traceSteps === undefined ? {} : { traceSteps: argv.traceSteps }),
     ...(argv.bits === undefined ? {} : { bits: argv.bits }), ...(argv.policy === undefined ? {} : { policy: argv.policy }),
     ...(argv.batch === undefined ? {} : { batch: argv.batch }), ...(argv.compat === undefined ? {} : { compat: argv.compat }),
     ...(argv.mapping === undefined ? {} : { mapping: argv.mapping }),
@@ -250,13 +276,23 @@ async function handler(argv: ArgumentsCamelCase<SimArgs>): Promise<void> {
     }
     return;
   }
-  const json = { workload: run.workload.name, arch: run.arch.name, layers: run.result.layers, totals: run.result.totals, spills: run.result.spills, actions: run.result.actions, notes: run.notes };
+  const r = run.result;
+  const json = {
+    workload: run.workload.name, arch: run.arch.name, engine: r.engine, layers: r.layers, totals: r.totals, spills: r.spills, actions: r.actions,
+    ...(r.cache === undefined ? {} : { cache: r.cache }), ...(r.dataflow === undefined ? {} : { dataflow: r.dataflow }),
+    ...(run.execution === undefined ? {} : { execution: { arithmetic: run.execution.arithmetic, layers: run.execution.layers, affected: run.execution.affected, outputChanges: run.execution.outputChanges } }),
+    notes: run.notes,
+  };
+  if (await (await import("../energy-report.js")).writeSimEnergy(run, json, argv)) return;
   if (argv.format === "json") process.stdout.write(JSON.stringify(json, null, 2) + "\n");
   else if (argv.format === "csv") process.stdout.write(ownCsv(run.result));
   else process.stdout.write(renderOwnTable(run));
   if (argv.out !== undefined) {
-    writeOutDir(argv.out, new Map([["result.json", JSON.stringify(json, null, 2) + "\n"], ["layers.csv", ownCsv(run.result)]]), argv.force);
-    if (!argv.quiet) process.stderr.write(`wrote result.json, layers.csv to ${argv.out}\n`);
+    const files = new Map<string, string | Uint8Array>([["result.json", JSON.stringify(json, null, 2) + "\n"], ["layers.csv", ownCsv(run.result)]]);
+    // --execute: the network outputs as quarch run writes them (<output>.npy), for comparing the two.
+    for (const [name, t] of run.execution?.outputs ?? []) files.set(`${fileSafe(name)}.npy`, encodeNpy(t.dtype, t.shape, t.data));
+    writeOutDir(argv.out, files, argv.force);
+    if (!argv.quiet) process.stderr.write(`wrote ${[...files.keys()].join(", ")} to ${argv.out}\n`);
   }
 }
 
@@ -273,9 +309,15 @@ export const simCommand: CommandModule<object, SimArgs> = {
       .option("compat", { choices: ["scalesim"] as const, describe: "SCALE-Sim's closed form and reports (implied by a .cfg arch)" })
       .option("mapping", { type: "string", describe: "pin mappings: the JSON `--format json` reports, or {\"layers\": {name: mapping}}" })
       .option("inter-layer", { type: "boolean", default: true, describe: "keep outputs that fit on chip for the next layer" })
+      .option("engine", { choices: ["analytic", "detailed"] as const, default: "analytic" as const, describe: "analytic (closed form) or detailed (tile by tile; caches access by access)" })
+      .option("execute", { type: "boolean", default: false, describe: "compute the data tile by tile in the hardware's accumulators and compare with quarch run (implies --engine detailed)" })
+      .option("input", { type: "string", describe: "the input for --execute (.npy/.json/.pb, as quarch run reads it); default: seeded integers" })
+      .option("seed", { type: "number", default: 1, describe: "seed of random cache replacement and of the --execute input" })
+      .option("trace-steps", { type: "number", describe: "keep the first N steps of the detailed engine's timeline in --format json" })
       .option("format", { choices: ["table", "json", "csv"] as const, default: "table" as const })
       .option("out", { type: "string", describe: "write result.json and layers.csv (or SCALE-Sim's three reports) into DIR" })
       .option("force", { type: "boolean", default: false, describe: "replace a non-empty --out DIR" })
-      .option("quiet", { type: "boolean", default: false, describe: "no notes on stderr" }) as unknown as Argv<SimArgs>,
+      .option("quiet", { type: "boolean", default: false, describe: "no notes on stderr" })
+      .option("tech", { type: "string", conflicts: "compat", describe: "add energy and area: a technology node (45nm, 28nm, … 7nm) or a table file; bare: the arch file's tech" }) as unknown as Argv<SimArgs>,
   handler,
 };

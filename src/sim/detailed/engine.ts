@@ -1,0 +1,163 @@
+/**
+ * The detailed engine: walks a layer tile by tile through the mapping's DRAM loops, each step the step
+ * model of steps.ts (compute of the tile, the next tile's fetches and the previous output tile's drain
+ * overlapped by double buffering, per-transfer DRAM latency and bursts, bank-conflicted buffer ports),
+ * and keeps the timeline. Without caches it agrees exactly with the analytic engine, which sums the same
+ * steps over classes of equivalent tiles. With caches every transfer is simulated access by access on its
+ * address stream (cache/streams.ts) and its time is what the hierarchy answers; the DRAM traffic is then
+ * the lines the last level filled and wrote back. A hook sees every step (functional execution).
+ */
+import type { Hierarchy, HierarchySnapshot } from "../cache/hierarchy.js";
+import { diffSnapshots } from "../cache/hierarchy.js";
+import { MacStream, type OperandLayout, VectorStream } from "../cache/streams.js";
+import { type Eval, evalOf, stepsOf } from "../cost.js";
+import type { Mapping } from "../mapping.js";
+import type { EvalContext } from "../plan.js";
+import { KIND_OPERAND, StepOut, type Stepper } from "../steps.js";
+import { Totals, type Timer, dramTimer } from "../totals.js";
+import { VectorSteps } from "../vector-ops.js";
+
+export interface StepTrace {
+  /** Tile indices in DIM_ORDER (N G K C P Q), or [chunk] for vector layers. */
+  readonly tile: readonly number[];
+  readonly start: number;
+  readonly compute: number;
+  readonly ports: number;
+  readonly overlappedDma: number;
+  readonly serialDma: number;
+  readonly cycles: number;
+  /** cycles − compute. */
+  readonly stall: number;
+}
+
+export interface Timeline {
+  readonly tiles: number;
+  readonly prologueCycles: number;
+  readonly epilogueCycles: number;
+  /** Steps in which the array waited (on DMA, ports or serial transfers). */
+  readonly stalledSteps: number;
+  readonly worstStep: StepTrace | null;
+  /** The first steps (as many as asked for). */
+  readonly trace: readonly StepTrace[];
+}
+
+export interface CacheRun {
+  readonly hierarchy: Hierarchy;
+  readonly layout: OperandLayout;
+}
+
+export interface DetailedOptions {
+  readonly cache?: CacheRun;
+  /** Keep the first `traceSteps` steps of the timeline. */
+  readonly traceSteps?: number;
+  /** Called after each step with its numbers (o.j is the tile). */
+  readonly onStep?: (o: StepOut) => void;
+}
+
+export interface DetailedLayer {
+  readonly eval: Eval;
+  readonly timeline: Timeline;
+  /** The layer's share of the cache statistics (with caches). */
+  readonly cache?: HierarchySnapshot;
+  /** Accesses the layer made to the first cache level. */
+  readonly cacheAccesses?: number;
+}
+
+function trace(o: StepOut, start: number, dims: number): StepTrace {
+  return {
+    tile: Array.from(o.j.subarray(0, dims)), start, compute: o.compute, ports: o.port, overlappedDma: o.overlapped,
+    serialDma: o.serial, cycles: o.step, stall: o.step - o.compute,
+  };
+}
+
+/** A timer that simulates every transfer on the cache hierarchy; memory traffic per operand is kept. */
+class CacheTimer {
+  readonly memRead = new Float64Array(3);
+  readonly memWrite = new Float64Array(3);
+  constructor(private readonly h: Hierarchy, private readonly stream: { transfer(kind: number, j: Int32Array): number }) {}
+  readonly timer: Timer = (o) => {
+    const last = this.h.last;
+    for (let i = 0; i < o.nT; i++) {
+      const w = o.which[i]!;
+      const j = w === 1 ? o.jNext : w === -1 ? o.jPrev : o.j;
+      const r0 = last.memReadBits;
+      const w0 = last.memWriteBits;
+      o.time[i] = this.stream.transfer(o.kind[i]!, j);
+      const op = KIND_OPERAND[o.kind[i]!]!;
+      this.memRead[op] = this.memRead[op]! + last.memReadBits - r0;
+      this.memWrite[op] = this.memWrite[op]! + last.memWriteBits - w0;
+    }
+  };
+}
+
+/** Walk every step of `st` in loop order. */
+export function walk(st: Stepper, timer: Timer, opts: DetailedOptions): { totals: Totals; timeline: Timeline } {
+  const tot = new Totals();
+  const o = new StepOut();
+  const keep = opts.traceSteps ?? 0;
+  const dims = st.loopDims.length === 0 || st instanceof VectorSteps ? 1 : 6;
+  st.prologue(o);
+  timer(o, st, 1);
+  let cycle = tot.addEdge(o, "prologue");
+  const kept: StepTrace[] = [];
+  let stalled = 0;
+  let worst: StepTrace | null = null;
+  let worstStall = -1;
+  const k = st.loopDims.length;
+  const at = new Int32Array(k);
+  const j = new Int32Array(6);
+  for (;;) {
+    for (let i = 0; i < k; i++) j[st.loopDims[i]!] = at[i]!;
+    st.describe(j, o);
+    timer(o, st, 1);
+    st.channel.compose(o);
+    tot.add(o, 1);
+    opts.onStep?.(o);
+    const stall = o.step - o.compute;
+    if (stall > 0) stalled++;
+    if (kept.length < keep) kept.push(trace(o, cycle, dims));
+    if (stall > worstStall) {
+      worstStall = stall;
+      worst = trace(o, cycle, dims);
+    }
+    cycle += o.step;
+    let i = k - 1;
+    while (i >= 0 && ++at[i]! === st.loopCounts[i]!) at[i--] = 0;
+    if (i < 0) break;
+  }
+  st.epilogue(o);
+  timer(o, st, 1);
+  tot.addEdge(o, "epilogue");
+  return { totals: tot, timeline: { tiles: tot.tiles, prologueCycles: tot.prologue, epilogueCycles: tot.epilogue, stalledSteps: stalled, worstStep: worst, trace: kept } };
+}
+
+function withCache(st: Stepper, stream: { transfer(kind: number, j: Int32Array): number }, cache: CacheRun, opts: DetailedOptions, finish: (t: Totals) => Eval): DetailedLayer {
+  const before = cache.hierarchy.snapshot();
+  const ct = new CacheTimer(cache.hierarchy, stream);
+  const { totals, timeline } = walk(st, ct.timer, opts);
+  // What DRAM saw: lines filled and written back, not the bits the buffers asked for.
+  totals.readBits.set(ct.memRead);
+  totals.writeBits.set(ct.memWrite);
+  const snap = diffSnapshots(before, cache.hierarchy.snapshot());
+  return { eval: finish(totals), timeline, cache: snap, cacheAccesses: snap.accesses };
+}
+
+/** One MAC layer under a mapping, tile by tile. */
+export function detailedMapping(ctx: EvalContext, m: Mapping, opts: DetailedOptions = {}): DetailedLayer {
+  const { fit, steps } = stepsOf(ctx, m);
+  if (steps === undefined) throw new Error(`internal: the detailed engine was given a mapping that does not fit layer "${ctx.layer.name}"`);
+  const oWord = fit.complete ? ctx.layer.outBits : ctx.psumBits;
+  const finish = (t: Totals) => evalOf(ctx, t, oWord, [fit.wTile, fit.iTile, fit.oTile], []);
+  if (opts.cache !== undefined) return withCache(steps, new MacStream(ctx, steps, opts.cache.layout, opts.cache.hierarchy), opts.cache, opts, finish);
+  const { totals, timeline } = walk(steps, dramTimer, opts);
+  return { eval: finish(totals), timeline };
+}
+
+/** One pool / add layer, chunk by chunk. */
+export function detailedVector(ctx: EvalContext, opts: DetailedOptions = {}): DetailedLayer {
+  const st = new VectorSteps(ctx);
+  const finish = (t: Totals) => evalOf(ctx, t, ctx.layer.outBits, [0, 0, 0], []);
+  if (opts.cache !== undefined) return withCache(st, new VectorStream(ctx, st, opts.cache.layout, opts.cache.hierarchy), opts.cache, opts, finish);
+  const { totals, timeline } = walk(st, dramTimer, opts);
+  return { eval: finish(totals), timeline };
+}

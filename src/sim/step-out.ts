@@ -1,0 +1,159 @@
+/**
+ * One step's numbers (StepOut) and the arch constants transfers and ports need (Channel): DRAM time of a
+ * transfer, bursts, port words per bank, and how a step's transfers compose with its compute (steps.ts).
+ */
+import type { BufferName } from "../hw/types.js";
+import type { EvalContext } from "./plan.js";
+
+/** Transfer kinds. */
+export const X_WEIGHTS = 0;
+export const X_INPUTS = 1;
+export const X_PSUM_IN = 2;
+export const X_PSUM_OUT = 3;
+export const X_OUTPUT = 4;
+/** A vector layer's second input tensor (an add's other operand). */
+export const X_INPUTS2 = 5;
+/** The operand (0 weights, 1 inputs, 2 outputs) of each transfer kind. */
+export const KIND_OPERAND: readonly number[] = [0, 1, 2, 2, 2, 1];
+export const KIND_WRITES: readonly number[] = [0, 0, 0, 1, 1, 0];
+
+const MAX_T = 6;
+
+/** One step's numbers, filled in place (no allocation in the hot loop). */
+export class StepOut {
+  compute = 0;
+  /** Array steps of one pass (the formula's "steps"). */
+  steps = 0;
+  macs = 0;
+  passes = 0;
+  slots = 0;
+  /** Values moved between the buffers and the array: weights, inputs, outputs. */
+  readonly acc = new Float64Array(3);
+  /** Port cycles of the overlapped phase (array streams and overlapped transfers). */
+  port = 0;
+  nT = 0;
+  readonly kind = new Int8Array(MAX_T);
+  readonly bits = new Float64Array(MAX_T);
+  /** 1 when the transfer overlaps compute (its operand's buffer is double-buffered). */
+  readonly db = new Uint8Array(MAX_T);
+  /** Which tile the transfer belongs to: 1 the next, 0 this one, −1 the previous. */
+  readonly which = new Int8Array(MAX_T);
+  readonly time = new Float64Array(MAX_T);
+  overlapped = 0;
+  serial = 0;
+  step = 0;
+  /** Tile indices (DIM_ORDER) of this, the next and the previous tile. */
+  readonly j = new Int32Array(6);
+  readonly jNext = new Int32Array(6);
+  readonly jPrev = new Int32Array(6);
+}
+
+/** A buffer's port: bits per word and banks. */
+interface Port {
+  readonly bits: number;
+  readonly banks: number;
+}
+
+const BUF_INDEX: Readonly<Record<BufferName, number>> = { weights: 0, inputs: 1, outputs: 2, unified: 3 };
+
+/** Arch constants the transfers and ports need, shared by MAC and vector steps. */
+export class Channel {
+  readonly latency: number;
+  readonly rd: number;
+  readonly wr: number;
+  readonly burst: number;
+  readonly shared: boolean;
+  /** Buffer index (BUF_INDEX) holding weights, inputs, outputs. */
+  readonly holder: Int32Array;
+  readonly dbOp: Uint8Array;
+  readonly ports: readonly (Port | undefined)[];
+  private readonly words = new Float64Array(4);
+
+  constructor(ctx: EvalContext) {
+    const a = ctx.arch;
+    this.latency = ctx.latency;
+    this.rd = a.derived.dramReadBitsPerCycle;
+    this.wr = a.derived.dramWriteBitsPerCycle;
+    this.burst = ctx.burstBits;
+    this.shared = a.derived.dramShared;
+    const h = a.derived.holder;
+    this.holder = Int32Array.from([BUF_INDEX[h.weights], BUF_INDEX[h.inputs], BUF_INDEX[h.outputs]]);
+    this.dbOp = Uint8Array.from([h.weights, h.inputs, h.outputs].map((b) => (a.buffers[b]!.doubleBuffered ? 1 : 0)));
+    this.ports = (["weights", "inputs", "outputs", "unified"] as const).map((b) => {
+      const s = a.buffers[b];
+      return s === undefined ? undefined : { bits: s.portBits, banks: s.banks };
+    });
+  }
+
+  /** Bits rounded up to whole bursts. */
+  bursts(bits: number): number {
+    return bits <= 0 ? 0 : Math.ceil(bits / this.burst) * this.burst;
+  }
+
+  /** DRAM time of one transfer: latency + ⌈bits / bandwidth⌉. */
+  time(bits: number, write: number): number {
+    return bits <= 0 ? 0 : this.latency + Math.ceil(bits / (write === 1 ? this.wr : this.rd));
+  }
+
+  push(o: StepOut, kind: number, rawBits: number, which: number): void {
+    const bits = this.bursts(rawBits);
+    if (bits <= 0) return;
+    const i = o.nT++;
+    o.kind[i] = kind;
+    o.bits[i] = bits;
+    o.db[i] = this.dbOp[KIND_OPERAND[kind]!]!;
+    o.which[i] = which;
+  }
+
+  /** Port cycles of the overlapped phase: array streams `arrayBits` per operand plus overlapped transfers. */
+  port(o: StepOut, wArr: number, iArr: number, oArr: number): number {
+    const w = this.words;
+    w.fill(0);
+    this.addWords(0, wArr);
+    this.addWords(1, iArr);
+    this.addWords(2, oArr);
+    this.addWords(2, oArr);
+    for (let i = 0; i < o.nT; i++) if (o.db[i] === 1) this.addWords(KIND_OPERAND[o.kind[i]!]!, o.bits[i]!);
+    let port = 0;
+    for (let b = 0; b < 4; b++) if (w[b]! > 0) port = Math.max(port, Math.ceil(w[b]! / this.ports[b]!.banks));
+    return port;
+  }
+
+  private addWords(op: number, bits: number): void {
+    if (bits <= 0) return;
+    const b = this.holder[op]!;
+    this.words[b] = this.words[b]! + Math.ceil(bits / this.ports[b]!.bits);
+  }
+
+  /** Compose the step from its transfers' times (already in `o.time`). */
+  compose(o: StepOut): void {
+    let rdA = 0;
+    let wrA = 0;
+    let rdB = 0;
+    let wrB = 0;
+    for (let i = 0; i < o.nT; i++) {
+      const t = o.time[i]!;
+      const w = KIND_WRITES[o.kind[i]!]!;
+      if (o.db[i] === 1) {
+        if (w === 1) wrA += t;
+        else rdA += t;
+      } else if (w === 1) wrB += t;
+      else rdB += t;
+    }
+    o.overlapped = this.shared ? rdA + wrA : Math.max(rdA, wrA);
+    o.serial = this.shared ? rdB + wrB : Math.max(rdB, wrB);
+    o.step = Math.max(o.compute, o.port, o.overlapped) + o.serial;
+  }
+
+  /** Times from the DRAM model (no caches). */
+  dramTimes(o: StepOut): void {
+    for (let i = 0; i < o.nT; i++) o.time[i] = this.time(o.bits[i]!, KIND_WRITES[o.kind[i]!]!);
+  }
+}
+
+/** Per-context channel (arch constants), built once. */
+export function channelOf(ctx: EvalContext): Channel {
+  const s = ctx.scratch;
+  if (s.channel === undefined) s.channel = new Channel(ctx);
+  return s.channel as Channel;
+}
