@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderTable } from "../src/report/table.js";
 import { type ZooLayer, benchConvLayer } from "./conv.js";
+import { benchRtl, renderRtlBench } from "./rtl.js";
 import { benchSim, renderSimBench } from "./sim.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -29,3 +30,4 @@ section("tiny_resnet8_cifar10", (l) => l.type === "conv");
 section("resnet18", (l) => l.type === "conv" && (!quick || l.name.startsWith("layer1.0") || l.name === "conv1"));
 section("tiny_dscnn_kws", (l) => l.type === "conv" || l.type === "dwconv");
 process.stdout.write(renderSimBench(benchSim(quick)));
+process.stdout.write(renderRtlBench(await benchRtl(quick)));

@@ -10,6 +10,7 @@ import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
+import { rtlCommand } from "./commands/rtl.js";
 import { archCommand } from "./commands/arch.js";
 import { compareCommand } from "./commands/compare.js";
 import { energyCommand } from "./commands/energy.js";
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command(archCommand)
     .command(energyCommand)
     .command(compareCommand)
+    .command(rtlCommand)
     .command(demoCommand)
     .demandCommand(1, "Give a command; see --help.")
     .strict()

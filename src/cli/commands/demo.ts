@@ -19,6 +19,7 @@ import { LAYER_COLUMNS, layerRows } from "../../report/layers.js";
 import { renderTable } from "../../report/table.js";
 import { decodeNpy } from "../npy.js";
 import { toInputTensor } from "../tensor-files.js";
+import { rtlDemo } from "./rtl.js";
 import { simDemo } from "./sim.js";
 import { energyDemo } from "../energy-report.js";
 import { VerificationFailed } from "../verification.js";
@@ -97,19 +98,27 @@ async function handler(_argv: ArgumentsCamelCase<DemoArgs>): Promise<void> {
   say("== 5. MLPerf Tiny ResNet-8 on the edge-16x16 accelerator preset (analytic simulator)");
   say(await simDemo());
   say();
+  say("== 6. energy and area of that run (45 nm tables; every constant's source in `quarch energy table`)");
   say(await energyDemo());
   say();
 
-  // 6. A conformance vector: TFLite Micro's own conv golden, from its float scales.
+  // 6. RTL: one ResNet-8 layer as generated Verilog, simulated against the exact kernels and the timing model.
+  const rtl = await rtlDemo();
+  say("== 7. RTL: a ResNet-8 layer as generated Verilog");
+  say(rtl.text);
+  say();
+
+  // 7. A conformance vector: TFLite Micro's own conv golden, from its float scales.
   const conf = loadExample("conformance/tflm-conv/tflm-conv.qnet.json");
   const cIn = new Map([["input", npyTensor("conformance/tflm-conv/input.npy", conf, "input")]]);
   const got = run(conf, cIn).outputs.get("output")!.data;
   const want = npyTensor("conformance/tflm-conv/expected/output.npy", conf, "output").data;
   let mismatches = 0;
   for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) mismatches++;
-  say("== 6. conformance: TFLite Micro conv_test golden (Int8Filter8x3x3x3PerChannelScaleRelu6)");
+  say("== 8. conformance: TFLite Micro conv_test golden (Int8Filter8x3x3x3PerChannelScaleRelu6)");
   say(`mismatches: ${mismatches} of ${want.length} outputs`);
   process.stdout.write(out.join("\n") + "\n");
+  if (rtl.failure !== undefined) throw new VerificationFailed(`RTL: ${rtl.failure}`);
   if (mismatches > 0) throw new VerificationFailed(`conformance vector: ${mismatches} of ${want.length} outputs differ`);
 }
 

@@ -1,0 +1,126 @@
+/**
+ * The typed Verilog tree and its printer: operand types must agree (no implicit extension), extension and
+ * truncation are explicit, a module is checked before it is printed, constants are sized, and output is
+ * deterministic (no dates, no paths).
+ */
+import { describe, expect, it } from "vitest";
+import { RtlError } from "../../src/errors.js";
+import {
+  ModuleBuilder, add, asSigned, ext, generateEngine, generatePe, generateRequant, lit, mulFull, nb, planEngine, printDesign, printFile, printModule, ref, sTy, shift,
+  syntheticLayerTask, trunc, uTy,
+} from "../../rtl-gen/index.js";
+
+describe("typed expressions", () => {
+  it("refuse operands whose width or signedness differ, naming both", () => {
+    const a = ref("a", sTy(8));
+    const b = ref("b", uTy(8));
+    expect(() => add(a, b)).toThrow(RtlError);
+    expect(() => add(a, b)).toThrow("verilog operator +: operand types differ (given signed 8-bit + 8-bit; expected identical widths and signedness (extend explicitly))");
+    expect(() => add(a, ref("c", sTy(9)))).toThrow(/signed 8-bit \+ signed 9-bit/);
+  });
+  it("an arithmetic shift of an unsigned value, a signed shift amount and out-of-range constants are errors", () => {
+    expect(() => shift(">>>", ref("u", uTy(8)), lit(uTy(3), 1))).toThrow("verilog operator >>>: arithmetic shift of an unsigned operand (given 8-bit; expected a signed operand (or >>))");
+    expect(() => shift("<<", ref("s", sTy(8)), ref("n", sTy(3)))).toThrow(/shift amount is signed/);
+    expect(() => lit(sTy(8), 128)).toThrow("verilog constant: value does not fit its type (given 128 as signed 8-bit; expected [-128, 127])");
+    expect(() => ext(ref("w", sTy(8)), 4)).toThrow(/target is narrower than the signal/);
+    expect(() => trunc(ref("w", sTy(8)), 9)).toThrow(/target is wider than the signal/);
+  });
+  it("extension follows the signal's signedness and is printed explicitly", () => {
+    const b = new ModuleBuilder("m");
+    const clk = b.input("clk", uTy(1));
+    const s = b.input("s", sTy(4));
+    const u = b.input("u", uTy(4));
+    const y = b.outputReg("y", sTy(8));
+    const z = b.output("z", uTy(8));
+    b.assign(z, ext(u, 8));
+    b.always(clk, [nb(y, add(ext(s, 8), asSigned(ext(u, 8))))]);
+    const text = printModule(b.build());
+    expect(text).toContain("assign z = {{4{1'b0}}, u};");
+    expect(text).toContain("y <= ($signed({{4{s[3]}}, s}) + $signed({{4{1'b0}}, u}));");
+  });
+  it("sized constants, the most negative one by its bit pattern", () => {
+    const b = new ModuleBuilder("k");
+    b.localparam("MIN", sTy(32), -2147483648n);
+    b.localparam("NEG", sTy(6), -7);
+    b.localparam("POS", uTy(5), 31);
+    const text = printModule(b.build());
+    expect(text).toContain("localparam signed [31:0] MIN = 32'sh80000000;");
+    expect(text).toContain("localparam signed [5:0] NEG = (-6'sd7);");
+    expect(text).toContain("localparam [4:0] POS = 5'd31;");
+  });
+});
+
+describe("module checks", () => {
+  it("a full-width product must stand alone on a wire of its width", () => {
+    const b = new ModuleBuilder("p");
+    const a = b.input("a", sTy(8));
+    const w = b.input("w", sTy(8));
+    const y = b.output("y", sTy(16));
+    b.assign(y, mulFull(a, w));
+    expect(printModule(b.build())).toContain("assign y = (a * w);");
+    const bad = new ModuleBuilder("q");
+    const a2 = bad.input("a", sTy(8));
+    const y2 = bad.output("y", sTy(16));
+    bad.assign(y2, add(mulFull(a2, a2), lit(sTy(16), 1)));
+    expect(() => printModule(bad.build())).toThrow("module q: assign y: a full-width product must be the whole value of a wire of its width");
+  });
+  it("undriven and doubly declared signals, bad instance connections: every problem at once", () => {
+    const pe = generatePe({ precision: "int8", accBits: 20 }).module;
+    const b = new ModuleBuilder("top");
+    const clk = b.input("clk", uTy(1));
+    b.output("never", uTy(4));
+    b.instance(pe, "u", { clk, rst: clk, in_valid: clk, in_first: clk, in_last: clk, a: ref("clk", uTy(1)), w: lit(uTy(8), 0) });
+    expect(() => b.wire("clk", lit(uTy(1), 0))).toThrow("module top: declares a name twice (given clk; expected unique names)");
+    const err = (() => {
+      try {
+        printModule(b.build());
+      } catch (e) {
+        return e as RtlError;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(RtlError);
+    expect(err!.problems.map((p) => p.message)).toEqual([
+      "connection type differs from the port",
+      "leaves port in_ready unconnected",
+      "leaves port out_valid unconnected",
+      "leaves port acc unconnected",
+      "is driven 0 times",
+    ]);
+  });
+});
+
+describe("printer output", () => {
+  it("every file starts with `timescale and `default_nettype none and restores the default", () => {
+    const files = printDesign(generatePe({ precision: "int4", accBits: 16 }).module);
+    for (const text of files.values()) {
+      expect(text.split("\n").slice(0, 3)).toEqual(["// Generated by quarch rtl-gen: do not edit; regenerate instead.", "`timescale 1ns / 1ps", "`default_nettype none"]);
+      expect(text.trimEnd().endsWith("`default_nettype wire")).toBe(true);
+    }
+  });
+  it("is deterministic and holds no dates or absolute paths", () => {
+    const task = () => syntheticLayerTask({ kind: "conv", inH: 5, inW: 5, inC: 3, outC: 4, k: 3, stride: 1, pad: "same", precision: "int8", mode: "double", seed: 3 });
+    const one = generateEngine(planEngine(task(), { rows: 2, cols: 2, dataflow: "os", accBits: 32 }));
+    const two = generateEngine(planEngine(task(), { rows: 2, cols: 2, dataflow: "os", accBits: 32 }));
+    const a = [...printDesign(one.module)].map(([k, v]) => `${k}\n${v}`).join("");
+    const b = [...printDesign(two.module)].map(([k, v]) => `${k}\n${v}`).join("");
+    expect(a).toBe(b);
+    expect([...one.files.values()].join("")).toBe([...two.files.values()].join(""));
+    expect(a).not.toMatch(/\/(tmp|home|work|root)\//);
+    expect(a).not.toMatch(/20[0-9]{2}-[01][0-9]-[0-3][0-9]/);
+    // ROMs are read by relative name, from the directory the simulator runs in.
+    expect(a).toMatch(/\$readmemh\("quarch_engine_[a-z0-9_]+_wrom\.hex", wrom\)/);
+  });
+  it("same-named modules must be identical", () => {
+    const a = generateRequant({ mode: "double", coeffs: { kind: "port" }, output: { kind: "port" }, outType: { bits: 8, signed: true }, name: "clash" }).module;
+    const b = generateRequant({ mode: "single", coeffs: { kind: "port" }, output: { kind: "port" }, outType: { bits: 8, signed: true }, name: "clash" }).module;
+    const top = new ModuleBuilder("top");
+    const clk = top.input("clk", uTy(1));
+    const bits = { clk, rst: clk, in_valid: clk, acc: lit(sTy(32), 0), mult: lit(sTy(32), 0), shift: lit(sTy(6), 0), zp: lit(sTy(9), 0), clamp_lo: lit(sTy(9), 0), clamp_hi: lit(sTy(9), 0) };
+    const outs = (p: string) => ({ in_ready: top.wireFromInstance(`${p}r`, uTy(1)), out_valid: top.wireFromInstance(`${p}v`, uTy(1)), y: top.wireFromInstance(`${p}y`, sTy(8)) });
+    top.instance(a, "u0", { ...bits, ...outs("a") });
+    top.instance(b, "u1", { ...bits, ...outs("b") });
+    expect(() => printDesign(top.build())).toThrow("module clash: two different modules share a name (expected module names derived from every parameter)");
+    expect(printFile(a)).toContain("module clash (");
+  });
+});
