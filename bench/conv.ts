@@ -1,6 +1,6 @@
 /**
  * int8 conv throughput of the exact integer kernels (MAC/s, one core) on real layer shapes from
- * src/zoo/networks.json, through the executor (weights prepared, requantization with double rounding).
+ * src/zoo (networks.json), through the executor (weights prepared, requantization with double rounding).
  */
 import { run } from "../src/exec/run.js";
 import { GraphBuilder } from "../src/ir/builder.js";
@@ -9,24 +9,8 @@ import { channelQuant, tensorQuant } from "../src/ir/quant-params.js";
 import { samePadding } from "../src/ir/shapes.js";
 import { syntheticData } from "../src/ir/synthetic.js";
 import { requantizerFromReal } from "../src/quant/requantize.js";
+import type { ZooLayer } from "../src/zoo/zoo-types.js";
 
-export interface ZooLayer {
-  name: string;
-  type: string;
-  inH: number;
-  inW: number;
-  inC: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  pad: number | "same";
-  groups: number;
-  outH: number;
-  outW: number;
-  macs: number;
-}
 
 export interface ConvBench {
   readonly layer: string;

@@ -1,18 +1,15 @@
 /** `npm run bench`: throughput of quarch's engines, reported, never asserted. */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { renderTable } from "../src/report/table.js";
-import { type ZooLayer, benchConvLayer } from "./conv.js";
+import { getZoo } from "../src/zoo/index.js";
+import type { ZooLayer } from "../src/zoo/zoo-types.js";
+import { benchConvLayer } from "./conv.js";
 import { benchRtl, renderRtlBench } from "./rtl.js";
 import { benchSim, renderSimBench } from "./sim.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const zoo = JSON.parse(readFileSync(join(root, "src/zoo/networks.json"), "utf8")) as { name: string; layers: ZooLayer[] }[];
 const quick = process.argv.includes("--quick");
 
 function section(net: string, filter: (l: ZooLayer) => boolean): void {
-  const layers = zoo.find((n) => n.name === net)!.layers.filter(filter);
+  const layers = getZoo(net).layers.filter(filter);
   const rows = layers.map((l) => benchConvLayer(l, quick ? 0.05 : 0.3));
   const macs = rows.reduce((a, r) => a + r.macs, 0);
   const secs = rows.reduce((a, r) => a + r.seconds, 0);

@@ -4,7 +4,7 @@
  * where it came from in its source, so a report still cites it.
  */
 import { type Problem, SpecError } from "../errors.js";
-import { suggest } from "./fields.js";
+import { suggest } from "../hw/field-keys.js";
 import { KIND_EXAMPLE, formatValue, parseValue } from "./quantity.js";
 import { nodeNm } from "./tech-table.js";
 import type { TechEntry, TechTable } from "./types.js";

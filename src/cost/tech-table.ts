@@ -5,7 +5,7 @@
  */
 import { YAMLParseError, parse } from "yaml";
 import { type Problem, SpecError } from "../errors.js";
-import { type Obj, checkKeys, isObj, join, show, suggest } from "./fields.js";
+import { type Obj, checkKeys, isObj, join, show, suggest } from "../hw/field-keys.js";
 import { KIND_EXAMPLE, parseValue } from "./quantity.js";
 import {
   type CapacityKey,

@@ -16,7 +16,7 @@ import { type LayerDifference, compareGraphs } from "./compare.js";
 export interface RoundingLayer extends LayerDifference {
   /** Largest |Δ| in real units (output steps × the output's scale); NaN without a per-tensor scale. */
   readonly maxAbsDiffReal: number;
-  /** Whether this node's own arithmetic changed (false: any difference comes from its inputs). */
+  /** Whether this node's own arithmetic changed (false: every difference comes from its inputs). */
   readonly converted: boolean;
 }
 

@@ -1,28 +1,15 @@
 /**
- * Layer lists (the `zoo:` networks of networks.json) → simulator layers. The entry type is structural so
- * that sim does not import zoo (ARCHITECTURE.md); src/zoo's ZooLayer satisfies it. Layer lists carry no
+ * Layer lists (the `zoo:` networks of networks.json) → simulator layers. The entry type lives in ir/
+ * (sim may not import zoo, ARCHITECTURE.md); src/zoo's ZooLayer extends it. Layer lists carry no
  * connectivity: a layer is taken to consume the previous layer's output when the shapes match (the
  * usual chain), which decides what may stay on chip between layers.
  */
 import { GraphError, type Problem } from "../errors.js";
+import type { LayerListEntry } from "../ir/layer-list.js";
 import { type SimLayer, convLayer, gemmLayer } from "./workload.js";
 
-export interface LayerListEntry {
-  readonly name: string;
-  readonly type: "conv" | "dwconv" | "fc";
-  readonly inH: number;
-  readonly inW: number;
-  readonly inC: number;
-  readonly outC: number;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly pad: number | "same";
-  readonly groups: number;
-  readonly outH: number;
-  readonly outW: number;
-}
+export type { LayerListEntry };
+
 
 const DEFAULT_BITS = { wBits: 8, aBits: 8, outBits: 8, source: "default" } as const;
 

@@ -144,7 +144,7 @@ export class LowerContext {
   quant(t: TensorDef, role: string): QuantParams | undefined {
     const q = t.quantization;
     const d = this.dtype(t, role);
-    // Float tensors compute in float: any quantization a converter left on them is metadata, unused.
+    // Float tensors compute in float: quantization a converter left on them is metadata, unused.
     if (q === undefined || isFloat(d)) return undefined;
     q.scale.forEach((s, i) => {
       if (!(Number.isFinite(s) && s > 0)) this.fail(`${role} has an invalid scale`, `scale[${i}] = ${s} (${describeTensor(t)})`, "a finite number > 0");

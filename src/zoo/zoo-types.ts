@@ -1,23 +1,11 @@
 /** Built-in layer-list workloads (`zoo:<name>`): shapes only, no weights and no connectivity. */
+import type { LayerListEntry } from "../ir/layer-list.js";
 
 export type ZooLayerType = "conv" | "dwconv" | "fc";
 
-/** One layer as networks.json lists it. `pad: "same"` is TensorFlow SAME padding. */
-export interface ZooLayer {
-  readonly name: string;
+/** One layer as networks.json lists it, with its weight and MAC counts. */
+export interface ZooLayer extends LayerListEntry {
   readonly type: ZooLayerType;
-  readonly inH: number;
-  readonly inW: number;
-  readonly inC: number;
-  readonly outC: number;
-  readonly kH: number;
-  readonly kW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly pad: number | "same";
-  readonly groups: number;
-  readonly outH: number;
-  readonly outW: number;
   readonly weights: number;
   readonly macs: number;
 }

@@ -1,5 +1,5 @@
 /**
- * hw-models/tech/45nm.yaml holds every number of ../shared/reference/energy-45nm.md with its tag and source;
+ * hw-models/tech/45nm.yaml holds every number of the 45 nm energy reference (energy-45nm.md, transcribed in docs/tech-yaml.md) with its tag and source;
  * its derived entries follow the stated rules; bad tables are typed errors naming the entry (messages pinned).
  */
 import { describe, expect, it } from "vitest";

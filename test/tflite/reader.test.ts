@@ -1,6 +1,6 @@
 /**
  * The FlatBuffer reader and TFLite structure: the real MLPerf Tiny files (field values cross-checked with
- * ../shared/reference/tflite-format.md's table, copied into the assertions), models written by the test's
+ * the TFLite format reference (tflite-format.md)'s table, copied into the assertions), models written by the test's
  * own builder, and malformed bytes, each failing with a TfliteError whose message is pinned here.
  */
 import { readFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-/** quarch convert <model> --output net.qnet.json: any readable model to quarch's IR on disk. */
+/** quarch convert <model> --output net.qnet.json: a model in a readable format to quarch's IR on disk. */
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../../errors.js";
 import type { RuntimeProfile } from "../../ir/profiles.js";

@@ -1,8 +1,7 @@
 /**
- * The few field helpers the table validator needs, in the same form and wording as src/hw/fields.ts. Kept
- * here because hw/fields.ts imports mathjs (through hw/units.ts) at load time, which would add a second to
- * the start of `quarch energy` and `quarch compare`; technology tables parse their units exactly themselves
- * (quantity.ts).
+ * The unit-free part of the field readers: key checks with "did you mean" hints, paths, value display.
+ * Kept apart from fields.ts (which loads mathjs for units) so technology-table validation and quick
+ * commands start without it.
  */
 import type { Problem } from "../errors.js";
 
@@ -15,7 +14,11 @@ export function isObj(v: unknown): v is Obj {
 export function show(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (v === undefined) return "nothing";
-  return JSON.stringify(v) ?? String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }
 
 export function join(path: string, key: string | number): string {
@@ -23,6 +26,7 @@ export function join(path: string, key: string | number): string {
   return path === "" ? key : `${path}.${key}`;
 }
 
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
 function distance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -37,7 +41,6 @@ function distance(a: string, b: string): number {
   return d[b.length]!;
 }
 
-/** The closest allowed name within two edits, for "did you mean" hints. */
 export function suggest(given: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
@@ -58,4 +61,9 @@ export function checkKeys(obj: Obj, path: string, allowed: readonly string[], pr
     const hint = suggest(k, allowed);
     problems.push({ path: join(path, k), message: `unknown key${hint === undefined ? "" : ` (did you mean ${hint}?)`}`, given: k, expected: `one of ${allowed.join(", ")}` });
   }
+}
+
+export function missing(path: string, expected: string, problems: Problem[]): undefined {
+  problems.push({ path, message: "is required", expected });
+  return undefined;
 }
