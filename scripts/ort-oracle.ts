@@ -9,6 +9,9 @@
  * (onnxruntime version, CPU, which onnxruntime kernels ran). A model marked `goldenFrom` (int4 weights,
  * which onnxruntime computes unfused in float32) gets the outputs of its int8-stored twin instead, and its
  * own onnxruntime outputs are kept as <output>.ort-float.npy for the record.
+ *
+ * It also runs `quarch export` of the bundled models (test/onnx/export-zoo.ts: the MLPerf Tiny TFLite files
+ * and tiny-cnn under the onnxruntime profile, QOperator and QDQ) on their inputs: see export-oracle.ts.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,24 +23,11 @@ import type { DType } from "../src/ir/dtype.js";
 import { decodeModel } from "../src/onnx/protobuf.js";
 import { graphModels } from "../test/onnx/graph-zoo.js";
 import type { TestModel } from "../test/onnx/graph-models.js";
+import { type Ort, type OrtTensor, exportGoldens } from "./export-oracle.js";
 
 const ROOT = process.env["QUARCH_ROOT"] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const OUT = join(ROOT, "test", "fixtures", "onnx-graph-goldens");
 const ORT_DIR = join(ROOT, ".oracle", "ort", "node_modules", "onnxruntime-node");
-
-interface OrtTensor {
-  readonly type: string;
-  readonly dims: readonly number[];
-  readonly data: ArrayLike<number>;
-}
-interface OrtSession {
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
-}
-interface Ort {
-  readonly InferenceSession: { create(bytes: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
-  readonly Tensor: new (type: string, data: ArrayLike<number>, dims: readonly number[]) => unknown;
-  readonly env: { versions?: Record<string, string>; logLevel?: string };
-}
 
 const DTYPES: Record<string, DType> = { float32: "float32", int8: { bits: 8, signed: true }, uint8: { bits: 8, signed: false }, int32: { bits: 32, signed: true } };
 
@@ -97,6 +87,7 @@ async function main(): Promise<void> {
     if (twin === undefined) throw new Error(`${m.name}: golden source ${m.goldenFrom} was not run`);
     for (const name of m.outputs) writeFileSync(join(OUT, m.name, `${name}.npy`), npy(twin[name]!));
   }
+  const exportRows = await exportGoldens(ort, join(OUT, "export-models"));
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const text = [
     "# ONNX whole-graph goldens",
@@ -114,16 +105,18 @@ async function main(): Promise<void> {
     "What this CPU's onnxruntime does that the models respect (measured while making these goldens):",
     "- u8 × s8 convolutions and matmuls (AVX2 without VNNI) sum pairs of products in saturating int16",
     "  (vpmaddubsw): weights stay within ±63 (reduce_range), where no pair can saturate.",
-    "- QDQ Conv / MatMul with int8 activations are not fused (onnxruntime computes them in float32 on CPUs",
-    "  without VNNI); quarch always fuses. The QDQ test models use uint8 activations, which are fused; the",
-    "  `export_qdq_qop_*_int8` models run partly in float32 in onnxruntime and matched on these inputs, an",
-    "  empirical agreement rather than one by construction.",
+    "- QDQ Conv / MatMul with int8 activations are not fused on x86-64 (onnxruntime's QDQIsInt8Allowed() is",
+    "  true only on ARM; the session option session.qdqisint8allowed = 1 fuses them); quarch always fuses. The",
+    "  QDQ test models use uint8 activations, which are fused; the `export_qdq_qop_*_int8` models run partly",
+    "  in float32 in onnxruntime and matched on these inputs, an empirical agreement rather than one by",
+    "  construction.",
     "- A QDQ bias is fused only when its scale equals x_scale · w_scale (float32) with zero point 0.",
     "",
     "| model | what | ONNX ops | onnxruntime kernels | golden from |",
     "|---|---|---|---|---|",
     ...rows,
     "",
+    ...exportRows,
   ].join("\n");
   writeFileSync(join(OUT, "PROVENANCE.md"), text);
   process.stdout.write(`wrote ${models.length} models to ${OUT}\n`);

@@ -198,11 +198,12 @@ export interface LutNode extends NodeBase {
 }
 /**
  * int8 softmax over the last axis. `fixed-point`: TFLite Micro's reference (gemmlowp exp, no floats at run
- * time); `lookup-table`: the TFLite desktop kernels' table-driven variant.
+ * time); `lookup-table`: the TFLite desktop kernels' table-driven variant; `onnxruntime`: onnxruntime's
+ * com.microsoft QLinearSoftmax (a float32 exp table sized by the axis length; kernels/ort-softmax.ts).
  */
 export interface SoftmaxNode extends NodeBase {
   readonly op: "softmax";
-  readonly variant: "fixed-point" | "lookup-table";
+  readonly variant: "fixed-point" | "lookup-table" | "onnxruntime";
   readonly beta: number;
 }
 /** float32 → integer with the output value's params: saturate(round(x / scale) + zp). */

@@ -1,7 +1,8 @@
 /**
  * Runtime profiles: which arithmetic each deployment runtime applies per op type, measured on the real
- * runtimes (docs/arithmetic.md). Applying a profile rewrites a graph's requantizers, tables and mean rules
- * from the values' scales; it never changes scales or zero points.
+ * runtimes (docs/arithmetic.md). Applying a profile rewrites a graph's requantizers, tables, softmax and
+ * pooling variants and mean rules from the values' scales (onnxruntime's requantization becomes a table, its
+ * DQ → Q); it never changes scales, zero points or shapes.
  */
 import type { FixedMode, RoundingMode } from "./requant.js";
 
@@ -50,13 +51,25 @@ export interface ProfileRules {
   readonly fullyConnected: RoundingMode;
   /** Elementwise add and mul: TFLite's fixed-point structure in this mode, or onnxruntime's float32 kernels. */
   readonly add: FixedMode | "float";
-  readonly softmax: "fixed-point" | "lookup-table";
+  readonly softmax: "fixed-point" | "lookup-table" | "onnxruntime";
   /** Sigmoid and tanh tables: TFLite Micro's fixed-point kernels tabulated, TFLite's float LUT builder, or onnxruntime's. */
   readonly activation: "fixed-point" | "float" | "onnxruntime";
   /** Leaky ReLU tables: TFLite's two-multiplier kernel, onnxruntime's table, or XNNPACK's Q8 kernel (quant/xnnpack.ts). */
   readonly leakyRelu: "fixed-point" | "onnxruntime" | "xnnpack";
-  /** Integer → integer requantization (TFLite QUANTIZE int8 → int8): a rounding mode, or XNNPACK's Q8 convert. */
-  readonly requantize: RoundingMode | "xnnpack-q8";
+  /**
+   * Integer → integer requantization (TFLite QUANTIZE int8 → int8): a rounding mode, XNNPACK's Q8 convert, or
+   * onnxruntime's DequantizeLinear → QuantizeLinear in float32 (8-bit, tabulated like the importer's DQ → Q).
+   */
+  readonly requantize: RoundingMode | "xnnpack-q8" | "onnxruntime";
+  /**
+   * Where the runtime derives a MAC layer's float32 scale from the values' scales itself (onnxruntime:
+   * f32(f32(s_x·s_w)/s_y) at load time), instead of converting the source's real multiplier.
+   */
+  readonly macScales?: "onnx";
+  /** Average pooling: onnxruntime's float32 QLinearAveragePool. Absent: the node keeps its arithmetic. */
+  readonly avgPool?: "float";
+  /** float32 → integer rounding (QuantizeLinear rounds half to even). Absent: the importer's choice stays. */
+  readonly quantize?: "half-even" | "half-away";
   /** MEAN / global average pooling. */
   readonly mean: MeanRules;
   /**
@@ -112,11 +125,14 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileRules>> = {
     depthwise: "onnx",
     fullyConnected: "onnx",
     add: "float",
-    softmax: "lookup-table",
+    softmax: "onnxruntime",
     activation: "onnxruntime",
     leakyRelu: "onnxruntime",
-    requantize: "onnx",
+    requantize: "onnxruntime",
+    macScales: "onnx",
+    avgPool: "float",
+    quantize: "half-even",
     mean: { same: COUNT_SCALE_ONNX, rescale: COUNT_SCALE_ONNX },
-    description: "onnxruntime CPU: float32 effective scale, round half to even; float formulas for com.microsoft ops",
+    description: "onnxruntime CPU: float32 effective scale, round half to even; float formulas for com.microsoft ops, QLinearSoftmax",
   },
 };

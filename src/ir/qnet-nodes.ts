@@ -332,7 +332,7 @@ export function readNode(r: JsonReader, v: unknown, path: string, values: Readon
       return { ...base, op, table: res.lut(source, inV, outV), source };
     }
     case "softmax":
-      return all({ ...base, op, variant: r.oneOf(o["variant"], `${at}.variant`, ["fixed-point", "lookup-table"] as const)!, beta: o["beta"] === undefined ? 1 : r.number(o["beta"], `${at}.beta`)! });
+      return all({ ...base, op, variant: r.oneOf(o["variant"], `${at}.variant`, ["fixed-point", "lookup-table", "onnxruntime"] as const)!, beta: o["beta"] === undefined ? 1 : r.number(o["beta"], `${at}.beta`)! });
     case "quantize":
       return all({ ...base, op, rounding: o["rounding"] === undefined ? "half-even" : r.oneOf(o["rounding"], `${at}.rounding`, ["half-even", "half-away"] as const)! });
     case "dequantize":

@@ -70,3 +70,19 @@ export function matmulShapes(a: readonly number[], b: readonly number[], transB:
 export function matmulOutShape(s: MatMulShapes, aRank: number): number[] {
   return aRank === 1 ? [...s.batch, s.N] : [...s.batch, s.M, s.N];
 }
+
+/**
+ * Which operand onnxruntime's broadcast loop treats as a scalar: the one whose innermost non-trivial
+ * output dimension it broadcasts over (its span holds a single value). "none" when both vary.
+ */
+export function ortScalarOperand(outShape: readonly number[], aShape: readonly number[], bShape: readonly number[]): "a" | "b" | "none" {
+  const rank = outShape.length;
+  const dimOf = (s: readonly number[], i: number): number => s[s.length - rank + i] ?? 1;
+  let k = rank - 1;
+  while (k >= 0 && outShape[k]! <= 1) k--;
+  // A one-element output: onnxruntime takes input 0 as the scalar.
+  if (k < 0) return "a";
+  if (dimOf(aShape, k) === 1) return "a";
+  if (dimOf(bShape, k) === 1) return "b";
+  return "none";
+}

@@ -16,7 +16,10 @@
 import type { IntArray } from "../ir/dtype.js";
 import type { Layout } from "../ir/ops.js";
 import { fma32, globalAvgPoolScale, nearbyint } from "../quant/float32.js";
+import { ortScalarOperand } from "../ir/shapes.js";
 import { broadcastMap } from "./broadcast.js";
+
+export { ortScalarOperand };
 import { type Dims4, type WindowGeometry, strides4 } from "./geometry.js";
 import { type OutputRange, Saturator } from "./saturate.js";
 
@@ -25,22 +28,6 @@ const f = Math.fround;
 export interface OperandQuant {
   readonly scale: number;
   readonly zeroPoint: number;
-}
-
-/**
- * Which operand onnxruntime's broadcast loop treats as a scalar: the one whose innermost non-trivial
- * output dimension it broadcasts over (its span holds a single value). "none" when both vary.
- */
-export function ortScalarOperand(outShape: readonly number[], aShape: readonly number[], bShape: readonly number[]): "a" | "b" | "none" {
-  const rank = outShape.length;
-  const dimOf = (s: readonly number[], i: number): number => s[s.length - rank + i] ?? 1;
-  let k = rank - 1;
-  while (k >= 0 && outShape[k]! <= 1) k--;
-  // A one-element output: onnxruntime takes input 0 as the scalar.
-  if (k < 0) return "a";
-  if (dimOf(aShape, k) === 1) return "a";
-  if (dimOf(bShape, k) === 1) return "b";
-  return "none";
 }
 
 export function addOrt(

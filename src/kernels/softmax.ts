@@ -10,6 +10,8 @@
  *    arithmetic at run time, so this variant is too (IEEE float32 via Math.fround, which is exact for
  *    + − × ÷). On aarch64 with clang TFLite defines TFLITE_SOFTMAX_USE_UINT16_LUT and runs a different
  *    kernel (SoftmaxInt8LUT); that build is not reproduced here.
+ *  - "onnxruntime": onnxruntime's com.microsoft QLinearSoftmax (kernels/ort-softmax.ts), the kernel an ONNX
+ *    model's int8 / uint8 softmax runs on.
  *
  * Prepare-time arithmetic follows the C++ types: tensor scales and β are float32 fields (rounded with
  * Math.fround on entry), PreprocessSoftmaxScaling multiplies them in double.
@@ -20,8 +22,9 @@ import { rdbpot, srdhm } from "../quant/fixed-point.js";
 import { calculateInputRadius, expOnNegativeValues, fpAdd, getReciprocal, rescale } from "../quant/gemmlowp.js";
 import { quantizeMultiplier } from "../quant/multiplier.js";
 import { roundHalfAway } from "../quant/rounding.js";
+import { type OrtSoftmaxPrepared, prepareOrtSoftmax, softmaxOrt } from "./ort-softmax.js";
 
-export type SoftmaxVariant = "fixed-point" | "lookup-table";
+export type SoftmaxVariant = "fixed-point" | "lookup-table" | "onnxruntime";
 
 export interface SoftmaxParams {
   readonly variant: SoftmaxVariant;
@@ -56,7 +59,7 @@ export interface LookupTableSoftmaxPrepared {
   readonly outZeroPoint: number;
 }
 
-export type SoftmaxPrepared = FixedPointSoftmaxPrepared | LookupTableSoftmaxPrepared;
+export type SoftmaxPrepared = FixedPointSoftmaxPrepared | LookupTableSoftmaxPrepared | OrtSoftmaxPrepared;
 
 /** Q5.26 for the scaled differences (kScaledDiffIntegerBits) and Q12.19 for the sum (kAccumulationIntegerBits). */
 const SCALED_DIFF_INTEGER_BITS = 5;
@@ -76,7 +79,7 @@ export function prepareSoftmax(p: SoftmaxParams): SoftmaxPrepared {
     throw unsupported(
       "unsupported input/output types",
       `${dtypeName(p.inType)} → ${dtypeName(p.outType)}`,
-      "int8 → int8 (both variants) or uint8 → uint8",
+      "int8 → int8 (every variant) or uint8 → uint8",
     );
   }
   const inScale = Math.fround(p.inScale);
@@ -85,9 +88,18 @@ export function prepareSoftmax(p: SoftmaxParams): SoftmaxPrepared {
   if (!(inScale > 0) || !(outScale > 0) || !Number.isFinite(inScale) || !Number.isFinite(outScale)) {
     throw unsupported("scales must be positive and finite", `in ${p.inScale}, out ${p.outScale}`, "positive finite float32 scales");
   }
-  return p.variant === "fixed-point"
-    ? prepareFixedPoint(p, inScale, outScale, beta)
-    : prepareLookupTable(p, inScale, outScale, beta);
+  switch (p.variant) {
+    case "fixed-point":
+      return prepareFixedPoint(p, inScale, outScale, beta);
+    case "lookup-table":
+      return prepareLookupTable(p, inScale, outScale, beta);
+    case "onnxruntime":
+      return prepareOrtSoftmax(p.inType, p.outType, inScale, beta, outScale, p.outZeroPoint);
+    default: {
+      const never: never = p.variant;
+      return never;
+    }
+  }
 }
 
 function prepareFixedPoint(p: SoftmaxParams, inScale: number, outScale: number, beta: number): FixedPointSoftmaxPrepared {
@@ -174,7 +186,8 @@ export function softmax(x: IntArray, rows: number, depth: number, prep: SoftmaxP
     }
   }
   if (prep.variant === "fixed-point") softmaxFixedPoint(x, rows, depth, prep, out);
-  else softmaxLookupTable(x, rows, depth, prep, out);
+  else if (prep.variant === "lookup-table") softmaxLookupTable(x, rows, depth, prep, out);
+  else softmaxOrt(x, rows, depth, prep, out);
 }
 
 /** Per prepared softmax, exp of every possible difference from the row maximum (see expTable). */

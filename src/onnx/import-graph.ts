@@ -16,8 +16,8 @@ import { type QuantParams, perChannelScales } from "../ir/quant-params.js";
 import { matmulOutShape, matmulShapes, windowOut } from "../ir/shapes.js";
 import { layerRealMultipliers, requantizerFromReal } from "../quant/requantize.js";
 import { ImportContext, sameQuant } from "./import-context.js";
-import { importConcatInt, importIntClamp, importMaxPool, importPad, importReshapeLike, importTranspose, intOperand } from "./import-move.js";
-import { buildAvgPool, buildConcat, buildLut, clipEntry, importAvgPoolQdq, importBinaryQdq, importConcatQdq, importConvQdq, importLutQdq, importMatMulQdq, quantizeEntry } from "./import-qdq.js";
+import { importConcatInt, importGatherLut, importIntClamp, importMaxPool, importPad, importReshapeLike, importTranspose, intOperand } from "./import-move.js";
+import { buildAvgPool, buildConcat, buildLut, buildSoftmax, clipEntry, importAvgPoolQdq, importBinaryQdq, importConcatQdq, importConvQdq, importLutQdq, importMatMulQdq, importSoftmaxQdq, quantizeEntry } from "./import-qdq.js";
 import { lowerSingleNode } from "./import-single.js";
 import { samePads, toOhwi } from "./lower-mac.js";
 import { SUPPORTED_OPS, lowerSingleNodeModel } from "./lower-node.js";
@@ -30,10 +30,10 @@ const fmt = (s: readonly number[]): string => `[${s.join(", ")}]`;
 export const SUPPORTED_GRAPH_OPS = {
   "ai.onnx": [
     "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "Cast", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger",
-    "Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool", "MaxPool", "Sigmoid", "LeakyRelu", "Relu", "Clip",
-    "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Pad", "Concat",
+    "Conv", "Gemm", "MatMul", "Add", "Mul", "AveragePool", "GlobalAveragePool", "MaxPool", "Sigmoid", "LeakyRelu", "Softmax", "Relu", "Clip",
+    "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Pad", "Concat", "Gather (a lookup table: constant 1-D table, Cast indices)",
   ],
-  "com.microsoft": ["QLinearAdd", "QLinearMul", "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat", "QLinearLeakyRelu", "QLinearSigmoid", "QGemm"],
+  "com.microsoft": ["QLinearAdd", "QLinearMul", "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat", "QLinearLeakyRelu", "QLinearSigmoid", "QLinearSoftmax", "QGemm"],
 } as const;
 
 const SUPPORTED_TEXT = Object.entries(SUPPORTED_GRAPH_OPS)
@@ -137,6 +137,10 @@ function importNode(ctx: ImportContext): void {
       return importLutQdq(ctx, "sigmoid");
     case "LeakyRelu":
       return importLutQdq(ctx, "leaky-relu");
+    case "Softmax":
+      return importSoftmaxQdq(ctx);
+    case "Gather":
+      return importGatherLut(ctx);
     case "Relu":
     case "Clip":
       return importClip(ctx);
@@ -300,6 +304,14 @@ function importMicrosoft(ctx: ImportContext, unsupported: () => never): void {
       for (let i = 2; i < k; i += 3) parts.push(qInput(ctx, i, i + 1, i + 2, `inputs[${i}]`).value);
       buildConcat(ctx, parts);
       return resolve(ctx, 0, 1, parts[0]!);
+    }
+    case "QLinearSoftmax": {
+      ctx.arity(4, 5);
+      ctx.attributes(["axis", "opset"]);
+      const x = qInput(ctx, 0, 1, 2, "X");
+      // The opset attribute picks the axis default (1 before opset 13, −1 from it).
+      buildSoftmax(ctx, x.value, ctx.int("axis", ctx.int("opset", 13) < 13 ? 1 : -1));
+      return resolve(ctx, 3, 4, x.value);
     }
     case "QGemm":
       return importQGemm(ctx);

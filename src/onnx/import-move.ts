@@ -1,6 +1,6 @@
 /**
  * Whole-graph import: data movement on quantized tensors (Reshape, Flatten, Squeeze, Unsqueeze, Transpose,
- * Pad, MaxPool, Concat, Relu / Clip on integers). Each works on an integer tensor or on a DequantizeLinear
+ * Pad, MaxPool, Concat, Relu / Clip on integers, Gather of a lookup table). Each works on an integer tensor or on a DequantizeLinear
  * view of one: integer data moves unchanged, so a view in gives a view out (DQ → Reshape → Q is exact), and
  * MaxPool commutes with the monotone dequantization.
  */
@@ -232,4 +232,38 @@ export function importIntClamp(ctx: ImportContext, src: IntOperand, lo: number, 
   const min = Math.max(qmin(t), lo);
   const max = Math.min(qmax(t), hi);
   move(ctx, src, src.value.shape, (input, output, name) => ({ op: "clamp", name, inputs: [input], outputs: [output], min, max }));
+}
+
+/**
+ * Gather(table, Cast(x, INT32)) with a constant 1-D table of one entry per value of x's integer type: a
+ * lookup table (quarch's export writes tables no onnxruntime operator builds this way). Signed x indexes
+ * with its own value, negative indices counting from the end, so entry x − qmin is table[x mod 2^b].
+ */
+export function importGatherLut(ctx: ImportContext): void {
+  ctx.arity(2, 2);
+  ctx.attributes(["axis"]);
+  const expected = "Gather(constant 1-D integer table, Cast(integer tensor x, INT32)), one entry per value of x's type";
+  if (ctx.int("axis", 0) !== 0) ctx.fail("only Gather along axis 0 of a table is supported", `${ctx.int("axis", 0)}`, expected, `attribute "axis"`);
+  const data = ctx.constant(0, "data");
+  if (isFloat(data.dtype) || data.shape.length !== 1) ctx.fail("the table must be a 1-D integer constant", `${isFloat(data.dtype) ? "FLOAT" : `${data.dtype.bits}-bit`} ${fmt(data.shape)}`, expected, "inputs[0]");
+  const idxName = ctx.requireInput(1, "indices");
+  const e = ctx.entry(1, "indices");
+  const at = e.kind === "int" ? ctx.producerOf(idxName) : undefined;
+  const cast = at === undefined ? undefined : ctx.nodes[at];
+  const x = cast?.op === "cast" && e.kind === "int" && cast.outputs[0] === e.value ? ctx.values.get(cast.inputs[0]!) : undefined;
+  if (x === undefined || isFloat(x.dtype) || x.dtype.bits > 16) return ctx.fail("indices must be an integer tensor cast to INT32", e.kind, expected, "inputs[1]");
+  const t = x.dtype;
+  const size = 2 ** t.bits;
+  if (data.data.length !== size) ctx.fail("the table needs one entry per value of the indexed type", `${data.data.length} entries`, `${size} for ${t.signed ? "" : "u"}int${t.bits}`, "inputs[0]");
+  const half = t.signed ? size / 2 : 0;
+  const table = Int32Array.from({ length: size }, (_, k) => data.data[(k - half + size) % size]!);
+  if (ctx.uses.get(idxName) === 1 && at === ctx.nodes.length - 1 && e.kind === "int") {
+    // The Cast only fed this Gather: the table reads x directly.
+    ctx.nodes.pop();
+    ctx.values.delete(e.value);
+  }
+  const outName = ctx.outputName(0);
+  const out = ctx.addValue({ name: ctx.freshName(outName), dtype: data.dtype, shape: x.shape });
+  ctx.addNode({ op: "lut", name: ctx.nodeName(), inputs: [x.name], outputs: [out.name], table, source: { fn: "custom", builder: "given" } });
+  ctx.define(0, { kind: "int", value: out.name }, x.shape);
 }

@@ -2,7 +2,8 @@
  * Whole-graph import, QDQ: DequantizeLinear makes a view of an integer tensor; a float op whose inputs are
  * views becomes a pending result; the QuantizeLinear that reads it builds the integer op, as onnxruntime's
  * QDQ transformer fuses DQ → op → Q into QLinearConv / QLinearMatMul / QGemm / QLinearAdd / QLinearMul /
- * QLinearAveragePool / QLinearGlobalAveragePool / QLinearConcat / QLinearSigmoid / QLinearLeakyRelu.
+ * QLinearAveragePool / QLinearGlobalAveragePool / QLinearConcat / QLinearSigmoid / QLinearLeakyRelu /
+ * QLinearSoftmax.
  * Relu and Clip between op and Q narrow the clamp: Q(clip(y, lo, hi)) = clip(Q(y), Q(lo), Q(hi)) because
  * quantization is monotone.
  */
@@ -76,10 +77,10 @@ export function quantizeEntry(ctx: ImportContext, e: Entry): boolean {
 function requantLut(ctx: ImportContext, src: Value, out: Value): void {
   const a = ctx.scalar(src.quant ?? tensorQuant(1, 0), "input");
   const b = ctx.scalar(out.quant ?? tensorQuant(1, 0), "output");
-  if (isFloat(src.dtype) || isFloat(out.dtype) || src.dtype.bits !== 8 || out.dtype.bits !== 8 || src.dtype.signed !== out.dtype.signed) {
-    ctx.fail("requantizing between these types is not supported", `${JSON.stringify(src.dtype)} → ${JSON.stringify(out.dtype)}`, "int8 → int8 or uint8 → uint8");
+  if (isFloat(src.dtype) || isFloat(out.dtype) || src.dtype.bits !== 8 || out.dtype.bits !== 8) {
+    ctx.fail("requantizing between these types is not supported", `${JSON.stringify(src.dtype)} → ${JSON.stringify(out.dtype)}`, "8-bit integers (int8, uint8)");
   }
-  const table = buildOrtLut({ fn: "identity", inScale: a.scale, inZeroPoint: a.zeroPoint, outScale: b.scale, outZeroPoint: b.zeroPoint, type: src.dtype });
+  const table = buildOrtLut({ fn: "identity", inScale: a.scale, inZeroPoint: a.zeroPoint, outScale: b.scale, outZeroPoint: b.zeroPoint, type: src.dtype, outType: out.dtype });
   ctx.addNode({ op: "lut", name: ctx.freshName(`${out.name}/requantize`), inputs: [src.name], outputs: [out.name], table, source: { fn: "custom", builder: "onnxruntime" } });
 }
 
@@ -149,10 +150,11 @@ export function importConvQdq(ctx: ImportContext, convert: (w: Value, oihw: read
   const g = geometry(x.value.shape, w.data.shape);
   const wq = convert(w.data, w.data.shape);
   const bias = ctx.inputName(2) === undefined ? undefined : biasValue(ctx, 2, sx.scale, w.scales, w.data.shape[0]!);
+  const name = ctx.nodeName();
   pending(ctx, g.out, (out, clampMin, clampMax) => {
     const sy = ctx.scalar(out.quant!, "Y").scale;
     const requant = requantizerFromReal(layerRealMultipliers(sx.scale, w.scales, sy, "onnx"), "onnx");
-    ctx.addNode({ op: "conv2d", name: ctx.freshName(ctx.nodeName()), inputs: [x.value.name, wq.name, ...(bias === undefined ? [] : [bias])], outputs: [out.name], layout: "nchw", strides: g.strides, dilations: g.dilations, pads: g.pads, groups: g.group, epilogue: { kind: "requant", requant, clampMin, clampMax } });
+    ctx.addNode({ op: "conv2d", name, inputs: [x.value.name, wq.name, ...(bias === undefined ? [] : [bias])], outputs: [out.name], layout: "nchw", strides: g.strides, dilations: g.dilations, pads: g.pads, groups: g.group, epilogue: { kind: "requant", requant, clampMin, clampMax } });
   });
 }
 
@@ -175,10 +177,11 @@ export function importMatMulQdq(ctx: ImportContext, gemm: boolean): void {
   const s = matmulShapes(a.value.shape, b.data.shape, transB);
   if (typeof s === "string") return ctx.fail(`operands do not multiply: ${s}`, `${fmt(a.value.shape)} × ${fmt(b.data.shape)}`, "[..., M, K] × [..., K, N]");
   const bias = gemm && ctx.inputName(2) !== undefined ? biasValue(ctx, 2, sa.scale, b.scales.length === 1 ? new Array<number>(s.N).fill(b.scales[0]!) : b.scales, s.N) : undefined;
+  const name = ctx.nodeName();
   pending(ctx, matmulOutShape(s, a.value.shape.length), (out, clampMin, clampMax) => {
     const sy = ctx.scalar(out.quant!, "Y").scale;
     const requant = requantizerFromReal(layerRealMultipliers(sa.scale, b.scales, sy, "onnx"), "onnx");
-    ctx.addNode({ op: "matmul", name: ctx.freshName(ctx.nodeName()), inputs: [a.value.name, b.data.name, ...(bias === undefined ? [] : [bias])], outputs: [out.name], transB, epilogue: { kind: "requant", requant, clampMin, clampMax } });
+    ctx.addNode({ op: "matmul", name, inputs: [a.value.name, b.data.name, ...(bias === undefined ? [] : [bias])], outputs: [out.name], transB, epilogue: { kind: "requant", requant, clampMin, clampMax } });
   });
 }
 
@@ -191,8 +194,9 @@ export function importBinaryQdq(ctx: ImportContext, op: "add" | "mul"): void {
   ctx.scalar(b.quant, "B");
   const shape = broadcastShapes(a.value.shape, b.value.shape);
   if (shape === undefined) return ctx.fail("shapes do not broadcast", `${fmt(a.value.shape)} and ${fmt(b.value.shape)}`, "NumPy-broadcastable shapes");
+  const name = ctx.nodeName();
   pending(ctx, shape, (out, clampMin, clampMax) => {
-    ctx.addNode({ op, name: ctx.freshName(ctx.nodeName()), inputs: [a.value.name, b.value.name], outputs: [out.name], rescale: { kind: "float" }, clampMin, clampMax });
+    ctx.addNode({ op, name, inputs: [a.value.name, b.value.name], outputs: [out.name], rescale: { kind: "float" }, clampMin, clampMax });
   });
 }
 
@@ -278,6 +282,33 @@ export function buildConcat(ctx: ImportContext, parts: readonly Value[]): void {
     const narrow = clampMin > qmin(t) || clampMax < qmax(t);
     const target = narrow ? ctx.addValue({ ...out, name: ctx.freshName(`${out.name}/concat`) }) : out;
     ctx.addNode({ op: "concat", name: ctx.freshName(name), inputs, outputs: [target.name], axis });
+    if (narrow) clampAfter(ctx, target, out, clampMin, clampMax);
+  });
+}
+
+/** Softmax on a view (onnxruntime's QDQ transformer makes it a QLinearSoftmax). */
+export function importSoftmaxQdq(ctx: ImportContext): void {
+  ctx.arity(1, 1);
+  ctx.attributes(["axis"]);
+  const x = viewOperand(ctx, 0, "input");
+  buildSoftmax(ctx, x.value, ctx.int("axis", ctx.opsetOf(ctx.n.domain) < 13 ? 1 : -1));
+}
+
+/**
+ * onnxruntime's QLinearSoftmax over the last axis (kernels/ort-softmax.ts). Below opset 13 the axis flattens
+ * the dimensions after it, which is the same reduction when it is the last one.
+ */
+export function buildSoftmax(ctx: ImportContext, x: Value, axis: number): void {
+  const rank = x.shape.length;
+  const a = axis < 0 ? axis + rank : axis;
+  if (a !== rank - 1) ctx.fail("only the softmax over the last axis is supported", `axis ${axis} of ${fmt(x.shape)}`, `${rank - 1} or -1`, `attribute "axis"`);
+  const name = ctx.nodeName();
+  pending(ctx, x.shape, (out, clampMin, clampMax) => {
+    if (isFloat(x.dtype) || isFloat(out.dtype) || x.dtype.bits !== 8 || out.dtype.bits !== 8 || x.dtype.signed !== out.dtype.signed) ctx.fail("input and output types must be the same 8-bit type", "", "int8 → int8 or uint8 → uint8");
+    const t = out.dtype as QType;
+    const narrow = clampMin > qmin(t) || clampMax < qmax(t);
+    const target = narrow ? ctx.addValue({ ...out, name: ctx.freshName(`${out.name}/softmax`) }) : out;
+    ctx.addNode({ op: "softmax", name: ctx.freshName(name), inputs: [x.name], outputs: [target.name], variant: "onnxruntime", beta: 1 });
     if (narrow) clampAfter(ctx, target, out, clampMin, clampMax);
   });
 }

@@ -2,15 +2,16 @@
  * quarch tensors → ONNX TensorProto structures (the inverse of tensor.ts): little-endian raw_data, sub-byte
  * types packed two (four) per byte with element 0 in the low bits, as the ONNX spec stores INT4 / INT2.
  */
+import { UnsupportedError } from "../errors.js";
 import { type DType, type TensorData, dtypeName } from "../ir/dtype.js";
 import { packBits } from "../ir/packing.js";
 import type { OnnxTensorProto } from "./model-types.js";
 import { ONNX_FLOAT, ONNX_INT64, onnxCodeOf } from "./tensor.js";
 
-/** ONNX data type code of a quarch dtype; throws for types ONNX cannot hold (e.g. int3, binary). */
+/** ONNX data type code of a quarch dtype; an UnsupportedError for types ONNX cannot hold (e.g. int3, binary). */
 export function onnxCodeOrThrow(t: DType, what: string): number {
   const code = onnxCodeOf(t);
-  if (code === undefined) throw new Error(`internal: ${what}: ONNX has no ${dtypeName(t)} type`);
+  if (code === undefined) throw new UnsupportedError({ path: what, message: `cannot be exported to ONNX: ONNX has no ${dtypeName(t)} type`, given: dtypeName(t), expected: "float32 or an integer type ONNX defines (2, 4, 8, 16, 32 bits)" });
   return code;
 }
 

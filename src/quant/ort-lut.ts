@@ -19,14 +19,17 @@ export interface OrtLutParams {
   readonly inZeroPoint: number;
   readonly outScale: number;
   readonly outZeroPoint: number;
-  /** int8 or uint8 (input and output share it). */
+  /** int8 or uint8: the input's type, and the output's unless `outType` says otherwise. */
   readonly type: QType;
+  /** DQ → Q may change signedness (uint8 → int8); the activations keep one type. */
+  readonly outType?: QType;
 }
 
 /** One entry per input value, indexed by x − qmin(type). */
 export function buildOrtLut(p: OrtLutParams): Int32Array {
-  if (p.type.bits !== 8) {
-    throw new UnsupportedError({ path: `lut.${p.fn}`, message: "onnxruntime's lookup tables are 8-bit only", given: dtypeName(p.type), expected: "int8 or uint8" });
+  const outType = p.outType ?? p.type;
+  if (p.type.bits !== 8 || outType.bits !== 8) {
+    throw new UnsupportedError({ path: `lut.${p.fn}`, message: "onnxruntime's lookup tables are 8-bit only", given: `${dtypeName(p.type)} → ${dtypeName(outType)}`, expected: "int8 or uint8" });
   }
   const f = Math.fround;
   const sIn = f(p.inScale);
@@ -48,11 +51,13 @@ export function buildOrtLut(p: OrtLutParams): Int32Array {
   };
   const lo = qmin(p.type);
   const hi = qmax(p.type);
+  const yLo = qmin(outType);
+  const yHi = qmax(outType);
   const table = new Int32Array(hi - lo + 1);
   for (let x = lo; x <= hi; x++) {
     const y = transform(f(sIn * (x - p.inZeroPoint)));
     const q = nearbyint(f(y / sOut)) + p.outZeroPoint;
-    table[x - lo] = q < lo ? lo : q > hi ? hi : q;
+    table[x - lo] = q < yLo ? yLo : q > yHi ? yHi : q;
   }
   return table;
 }

@@ -1,15 +1,16 @@
 /**
  * Rewriting a graph's arithmetic: apply a runtime profile (a rounding mode per op type, softmax and
- * activation-table variants, mean rules, XNNPACK's Q8 kernels) or force one rounding mode on every
+ * activation-table variants, mean rules, XNNPACK's Q8 kernels; for onnxruntime also its own MAC scales,
+ * float32 average pool, DQ → Q tables and half-even QuantizeLinear) or force one rounding mode on every
  * requantization.
  */
 import { UnsupportedError } from "../errors.js";
 import type { Graph, Value } from "../ir/graph.js";
 import { sameDType } from "../ir/dtype.js";
-import type { AddNode, GlobalAvgPoolNode, LutFunction, MulNode, Node, RequantizeNode } from "../ir/ops.js";
+import type { AddNode, Conv2dNode, GlobalAvgPoolNode, LutFunction, MatMulNode, MulNode, Node, RequantizeNode } from "../ir/ops.js";
 import { type MeanScales, PROFILES, type ProfileRules, type RuntimeProfile } from "../ir/profiles.js";
 import { scalarQuant } from "../ir/quant-params.js";
-import { type FixedMode, type RoundingMode, addRealMultipliers } from "../ir/requant.js";
+import { type FixedMode, type Requantizer, type RoundingMode, addRealMultipliers, layerRealMultipliers } from "../ir/requant.js";
 import { globalAvgPoolScale } from "./float32.js";
 import { buildLut } from "./lut-builders.js";
 import { meanRecipe, meanRule } from "./mean.js";
@@ -105,12 +106,42 @@ function meanWith(n: GlobalAvgPoolNode, g: Graph, p: ProfileRules): GlobalAvgPoo
   return q === undefined ? n : { ...n, mean: meanRule(meanRecipe(p.mean, n.keepDims, q), q) };
 }
 
-/** TFLite's requantizer converted to `mode`, or XNNPACK's Q8 convert built from the values' scales. */
-function requantizeWith(n: RequantizeNode, g: Graph, mode: RoundingMode | "xnnpack-q8"): RequantizeNode {
+/**
+ * TFLite's requantizer converted to `mode`, XNNPACK's Q8 convert built from the values' scales, or
+ * onnxruntime's DQ → Q: a float32 table (8-bit types, per-tensor params; wider types keep an `onnx`
+ * requantizer, which no onnxruntime kernel computes).
+ */
+function requantizeWith(n: RequantizeNode, g: Graph, mode: RoundingMode | "xnnpack-q8" | "onnxruntime"): Node {
+  if (mode === "onnxruntime") {
+    const q = ioQuant(n, g);
+    const inT = g.values.get(n.inputs[0]!)!.dtype;
+    const outT = g.values.get(n.outputs[0]!)!.dtype;
+    if (q === undefined || inT === "float32" || outT === "float32" || inT.bits !== 8 || outT.bits !== 8) return { ...n, requant: convertRequantizer(n.requant, "onnx") };
+    const table = buildOrtLut({ fn: "identity", inScale: q.sIn, inZeroPoint: q.zpIn, outScale: q.sOut, outZeroPoint: q.zpOut, type: inT, outType: outT });
+    return { op: "lut", name: n.name, inputs: n.inputs, outputs: n.outputs, table, source: { fn: "custom", builder: "onnxruntime" } };
+  }
   if (mode !== "xnnpack-q8") return { ...n, requant: convertRequantizer(n.requant, mode) };
   const q = ioQuant(n, g);
   if (q === undefined || n.requant.real.length !== 1) return n;
   return { ...n, requant: xnnpackRequantizer(q.sIn, q.sOut, n.requant.real[0]!) };
+}
+
+/**
+ * A MAC layer's requantizer in `mode`; where the runtime derives its float32 scale from the values' scales
+ * (onnxruntime: f32(f32(s_x·s_w[c])/s_y)), that scale, not the source's real multiplier rounded to float32
+ * (TFLite's double product can differ in the last bit). `real` keeps the source's multiplier.
+ */
+function macRequant(n: Conv2dNode | MatMulNode, g: Graph, r: Requantizer, mode: RoundingMode, p: ProfileRules): Requantizer {
+  if (p.macScales !== "onnx" || mode !== "onnx") return convertRequantizer(r, mode);
+  const x = g.values.get(n.inputs[0]!)!.quant;
+  const w = g.values.get(n.inputs[1]!)!.quant;
+  const y = g.values.get(n.outputs[0]!)!.quant;
+  const sx = x === undefined ? undefined : scalarQuant(x);
+  const sy = y === undefined ? undefined : scalarQuant(y);
+  const sw = w === undefined ? undefined : w.kind === "tensor" ? [w.scale] : w.kind === "channel" ? w.scale : undefined;
+  if (sx === undefined || sy === undefined || sw === undefined || sw.length !== r.real.length) return convertRequantizer(r, mode);
+  const scales = layerRealMultipliers(sx.scale, sw, sy.scale, "onnx");
+  return { mode: "onnx", scale: Float32Array.from(scales), real: r.real };
 }
 
 /** The rules a node runs under: the profile's, or its fallback's where the runtime refuses the node. */
@@ -125,10 +156,15 @@ export function applyProfile(g: Graph, profile: RuntimeProfile): Graph {
     switch (n.op) {
       case "conv2d":
         if (n.epilogue.kind !== "requant") return n;
-        return { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, isDepthwise(n, g) ? p.depthwise : p.conv) } };
+        return { ...n, epilogue: { ...n.epilogue, requant: macRequant(n, g, n.epilogue.requant, isDepthwise(n, g) ? p.depthwise : p.conv, p) } };
       case "matmul":
         if (n.epilogue.kind !== "requant") return n;
-        return { ...n, epilogue: { ...n.epilogue, requant: convertRequantizer(n.epilogue.requant, p.fullyConnected) } };
+        return { ...n, epilogue: { ...n.epilogue, requant: macRequant(n, g, n.epilogue.requant, p.fullyConnected, p) } };
+      case "avgpool":
+        // TFLite's integer mean of the window becomes QLinearAveragePool's float32 one (valid taps counted).
+        return p.avgPool === "float" && n.rescale === undefined ? { ...n, rescale: { kind: "float", countIncludePad: false } } : n;
+      case "quantize":
+        return p.quantize === undefined ? n : { ...n, rounding: p.quantize };
       case "add":
         return addWith(n, g, p.add);
       case "mul":

@@ -69,9 +69,38 @@ describe("whole-graph ONNX through the CLI", () => {
     expect(r.stderr).toContain("out: 0 of 4 outputs differ");
     expect(r.code).toBe(0);
   });
+  it("exports the NHWC tiny-cnn in both styles, and the export runs as quarch's onnxruntime profile", () => {
+    const input = join(EXAMPLES, "tiny-cnn", "input.npy");
+    const want = JSON.parse(quarch("run", NET, "--input", input, "--runtime", "onnxruntime", "--format", "json").stdout) as { outputs: unknown };
+    for (const style of ["qdq", "qoperator"]) {
+      const out = join(tempDir(), "tiny-cnn.onnx");
+      const e = quarch("export", NET, "--output", out, "--onnx-style", style);
+      expect(e.code, e.stderr).toBe(0);
+      const got = JSON.parse(quarch("run", out, "--input", `input=${input}`, "--format", "json").stdout) as { outputs: unknown };
+      expect(got.outputs, style).toEqual(want.outputs);
+    }
+  });
   it("refuses what ONNX cannot express, saying why", () => {
-    const r = quarch("export", NET, "--output", join(tempDir(), "x.onnx"));
+    // A FINN threshold epilogue (binary networks) has no ONNX operator.
+    const net = {
+      format: "quarch.qnet",
+      version: 1,
+      name: "thresholds",
+      inputs: ["x"],
+      outputs: ["y"],
+      values: [
+        { name: "x", dtype: "int8", shape: [1, 4], quant: { scale: 0.1, zeroPoint: 0 } },
+        { name: "w", dtype: "int8", shape: [2, 4], quant: { scale: 0.1, zeroPoint: 0 }, data: "AQL/BAUG+gg=" },
+        { name: "y", dtype: "int8", shape: [1, 2], quant: { scale: 1, zeroPoint: 0 } },
+      ],
+      nodes: [{ name: "fc", op: "matmul", inputs: ["x", "w"], outputs: ["y"], transB: true, epilogue: { kind: "threshold", thresholds: [0, 3], count: 1, negate: [0, 0], outBias: 0 } }],
+    };
+    const file = join(tempDir(), "thresholds.qnet.json");
+    writeFileSync(file, JSON.stringify(net));
+    const out = join(tempDir(), "x.onnx");
+    const r = quarch("export", file, "--output", out);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("cannot be exported to ONNX");
+    expect(r.stderr).toContain('node "fc" (matmul): cannot be exported to ONNX: threshold epilogues have no ONNX operator');
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -207,7 +207,7 @@ describe("errors", () => {
   const base = { beta: 1, inScale: 0.1, inZeroPoint: 0, outScale: 1 / 256, outZeroPoint: -128, inType: INT8, outType: INT8 } as const;
   it("unsupported type combinations name what is supported", () => {
     expect(() => prepareSoftmax({ ...base, variant: "fixed-point", outType: { bits: 16, signed: true } })).toThrow(
-      /softmax: unsupported input\/output types \(given int8 → int16; expected int8 → int8 \(both variants\) or uint8 → uint8\)/,
+      /softmax: unsupported input\/output types \(given int8 → int16; expected int8 → int8 \(every variant\) or uint8 → uint8\)/,
     );
     expect(() => prepareSoftmax({ ...base, variant: "lookup-table", inType: UINT8 })).toThrow(UnsupportedError);
   });
@@ -228,5 +228,29 @@ describe("errors", () => {
     const out = new Int8Array(512);
     softmax(new Int8Array(511), 1, 511, p, out.subarray(0, 511));
     expect(() => softmax(new Int8Array(512), 1, 512, p, out)).toThrow(/TFLite Micro's fixed-point softmax aborts/);
+  });
+});
+
+describe("onnxruntime variant (com.microsoft QLinearSoftmax)", () => {
+  // Outputs of single-QLinearSoftmax models in onnxruntime-node 1.30 (x86-64), the measurements behind
+  // kernels/ort-softmax.ts; whole-model goldens are in test/fixtures/onnx-graph-goldens (qop_softmax_*).
+  const run = (t: typeof INT8, inScale: number, outScale: number, outZeroPoint: number, rows: number[][]): number[][] => {
+    const depth = rows[0]!.length;
+    const p = prepareSoftmax({ variant: "onnxruntime", beta: 1, inScale, inZeroPoint: 0, outScale, outZeroPoint, inType: t, outType: t });
+    const out = new Int32Array(rows.length * depth);
+    softmax(Int32Array.from(rows.flat()), rows.length, depth, p, out);
+    return rows.map((_, r) => Array.from(out.subarray(r * depth, (r + 1) * depth)));
+  };
+  it("int8 results above 127 saturate (the C++ source reads as a wrap to −128)", () => {
+    // p ≈ 1 with scale 1/256, zero point −128: 256 − 128 = 128 → 127.
+    expect(run(INT8, 0.17, 1 / 256, -128, [[127, -91, -54, -17, -80, -43, -106, -69, -32, -95]])).toEqual([[127, -128, -128, -128, -128, -128, -128, -128, -128, -128]]);
+    // floor(1/0.005) = 200: p·200 = 200 → 127, not −56.
+    expect(run(INT8, 0.17, 0.005, 0, [[127, -91], [-117, 127]])).toEqual([[127, 0], [0, 127]]);
+  });
+  it("a one-wide axis overflows T·floor(1/s_y) to ∞: INT32_MIN + z_y, wrapped, then saturated", () => {
+    expect(run(INT8, 0.17, 0.005, -50, [[127]])).toEqual([[127]]);
+    expect(run(INT8, 0.17, 1 / 256, 10, [[127]])).toEqual([[-128]]);
+    // uint8: (uint32)∞ is 0, so the output is the zero point.
+    expect(run(UINT8, 0.1, 0.005, 20, [[255]])).toEqual([[20]]);
   });
 });

@@ -170,6 +170,46 @@ export function qdqMisc(seed: number): TestModel {
   return m.build("qdq_misc_uint8", "QDQ Mul, Sigmoid, LeakyRelu, Concat (requantized inputs), MatMul and Clip on uint8", [{ name: "mq", dtype: t }, { name: "kq", dtype: t }], ["Mul", "Sigmoid", "LeakyRelu", "Concat", "MatMul", "Clip"]);
 }
 
+/**
+ * com.microsoft QLinearSoftmax and Gather of a lookup table. Random rows usually have one dominant value,
+ * whose probability rounds to 1: with int8 scale 1/256 and zero point −128 that is 128, which onnxruntime
+ * saturates to 127. A softmax over a one-wide axis overflows onnxruntime's float32 product to ∞.
+ */
+export function qopSoftmax(t: QType, seed: number): TestModel {
+  const m = new ModelBuilder(seed);
+  const lo = t.signed ? -128 : 0;
+  m.input("x", t, [6, 10]);
+  const [xs, xz] = m.qp("x", t, 0.3);
+  const [ys, yz] = m.qp("y", t, 1 / 256, lo);
+  m.node("QLinearSoftmax", ["x", xs, xz, ys, yz], ["y"], [attr.i("axis", -1), attr.i("opset", 13)], "com.microsoft");
+  m.input("z", t, [4, 1]);
+  const [zs, zz] = m.qp("z", t, 0.05);
+  const [ws, wz] = m.qp("w", t, 1 / 200, lo + 78);
+  m.node("QLinearSoftmax", ["z", zs, zz, ws, wz], ["w"], [attr.i("opset", 13)], "com.microsoft");
+  m.node("Cast", ["x"], ["xi"], [attr.i("to", 6)]);
+  m.node("Gather", [m.tensor("table", t, [256], m.values(256, lo, lo + 255)), "xi"], ["g"], [attr.i("axis", 0)]);
+  const tn = t.signed ? "int8" : "uint8";
+  return m.build(`qop_softmax_${tn}`, `QLinearSoftmax (saturating and one-wide rows) and a Gather lookup table on ${tn}`, [{ name: "y", dtype: t }, { name: "w", dtype: t }, { name: "g", dtype: t }], ["QLinearSoftmax", "Cast", "Gather"]);
+}
+
+/** QDQ Softmax on int8 and uint8 (onnxruntime fuses DQ → Softmax → Q into QLinearSoftmax). */
+export function qdqSoftmax(seed: number): TestModel {
+  const m = new ModelBuilder(seed);
+  m.input("aq", I8, [2, 3, 7]);
+  const [as, az] = m.qp("a", I8, 0.1);
+  m.node("DequantizeLinear", ["aq", as, az], ["a"]);
+  m.node("Softmax", ["a"], ["sa"], [attr.i("axis", -1)]);
+  const [ss, sz] = m.qp("s", I8, 1 / 256, -128);
+  m.node("QuantizeLinear", ["sa", ss, sz], ["sq"]);
+  m.input("bq", U8, [3, 5]);
+  const [bs, bz] = m.qp("b", U8, 0.04);
+  m.node("DequantizeLinear", ["bq", bs, bz], ["b"]);
+  m.node("Softmax", ["b"], ["sb"]);
+  const [us, uz] = m.qp("u", U8, 1 / 255, 0);
+  m.node("QuantizeLinear", ["sb", us, uz], ["uq"]);
+  return m.build("qdq_softmax", "QDQ Softmax on int8 (rank 3) and uint8", [{ name: "sq", dtype: I8 }, { name: "uq", dtype: U8 }], ["DequantizeLinear", "Softmax", "QuantizeLinear"]);
+}
+
 /** Integer MAC ops with int32 outputs. */
 function integerOps(seed: number): TestModel {
   const m = new ModelBuilder(seed);
@@ -190,7 +230,7 @@ function exported(m: TestModel, style: "qdq" | "qoperator"): TestModel {
 export function graphModels(): TestModel[] {
   const base = baseModels();
   const pick = (name: string): TestModel => base.find((m) => m.name === name)!;
-  return [...base, ...["qdq_cnn_uint8", "qop_misc_int8", "qdq_misc_uint8", "qop_cnn_int8"].flatMap((n) => [exported(pick(n), "qdq"), exported(pick(n), "qoperator")])];
+  return [...base, ...["qdq_cnn_uint8", "qop_misc_int8", "qdq_misc_uint8", "qop_cnn_int8", "qop_softmax_int8", "qdq_softmax"].flatMap((n) => [exported(pick(n), "qdq"), exported(pick(n), "qoperator")])];
 }
 
 function baseModels(): TestModel[] {
@@ -204,5 +244,8 @@ function baseModels(): TestModel[] {
     qdqCnn(32, I8, 7, "qdq_cnn_int4_as_int8"),
     qdqMisc(41),
     integerOps(51),
+    qopSoftmax(I8, 61),
+    qopSoftmax(U8, 62),
+    qdqSoftmax(63),
   ];
 }

@@ -2,6 +2,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError } from "../../errors.js";
 import { exportOnnx } from "../../onnx/export-onnx.js";
+import type { DType } from "../../ir/dtype.js";
 import { applyProfile } from "../../quant/profiles.js";
 import { loadModel } from "../models.js";
 import { writeOutFile } from "../out-dir.js";
@@ -23,6 +24,11 @@ async function handler(argv: ArgumentsCamelCase<ExportArgs>): Promise<void> {
   writeOutFile(argv.output, bytes, argv.force);
   if (!argv.quiet) {
     process.stderr.write(`wrote ${argv.output} (${argv.onnxStyle}, ${g.nodes.length} nodes, ${bytes.length} bytes); it computes with onnxruntime's arithmetic (float32 effective scales, round half to even)\n`);
+    const int8Mac = g.nodes.some((n) => (n.op === "conv2d" || n.op === "matmul") && isSignedByte(g.values.get(n.inputs[0]!)!.dtype));
+    if (argv.onnxStyle === "qdq" && int8Mac) {
+      // onnxruntime's QDQ transformer fuses int8-activation Conv / MatMul only on ARM by default.
+      process.stderr.write("note: onnxruntime on x86-64 runs QDQ Conv / MatMul with int8 activations in float32 unless the session sets session.qdqisint8allowed = 1; --onnx-style qoperator runs its integer kernels everywhere\n");
+    }
   }
 }
 
@@ -38,3 +44,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option("quiet", { type: "boolean", default: false }) as unknown as Argv<ExportArgs>,
   handler,
 };
+
+function isSignedByte(t: DType): boolean {
+  return t !== "float32" && t.bits === 8 && t.signed;
+}
