@@ -1,9 +1,10 @@
 /**
  * The simulator link: for each generated engine, an arch.yaml describing that exact machine (its array,
- * precision mode and the pipeline fill / drain / per-tile overhead the RTL has), a mapping pinned to the
- * schedule the RTL runs (pixels or reduction on rows, output channels on columns, the whole layer as one
- * tile), and the layer as a SCALE-Sim topology row — so `quarch sim` predicts the engine's cycles without
- * importing anything from rtl-gen. rtl-gen itself never imports the simulator.
+ * precision mode, the pipeline fill / drain / per-tile overhead the RTL has, and its weight ROM as a
+ * resident weights buffer), a mapping pinned to the schedule the RTL runs (pixels or reduction on rows,
+ * output channels on columns, the whole layer as one tile), and the layer as a SCALE-Sim topology row —
+ * so `quarch sim` predicts the engine's cycles, total included, without importing anything from rtl-gen.
+ * rtl-gen itself never imports the simulator.
  */
 import type { SimLink } from "./design.js";
 import type { EnginePlan } from "./gen/engine-plan.js";
@@ -64,10 +65,12 @@ export function archYaml(a: ArchText): string {
     "  overflow: wrap",
     `  pipeline: { fillCycles: ${a.fill}, drainCycles: ${a.drain}, perTileOverheadCycles: ${a.perTile} }`,
     "buffers:",
-    `  weights: { size: ${kib(a.weightBits)}, banks: 1, portBits: ${a.portBits} }`,
+    "  # The engine's weights sit in a ROM: resident, never fetched (this buffer holds them all).",
+    `  weights: { size: ${kib(a.weightBits)}, banks: 1, portBits: ${a.portBits}, resident: true }`,
     `  inputs:  { size: ${kib(a.inputBits)}, banks: 1, portBits: ${a.portBits} }`,
     `  outputs: { size: ${kib(a.outputBits)}, banks: 1, portBits: ${a.portBits}, wordBits: ${a.accumulatorBits} }`,
-    "# The engine's weights sit in a ROM and its input is streamed in before `start`: DRAM does not bound it.",
+    "# Its input is streamed in before `start` and its output out as it goes: DRAM does not bound it (quarch rtl",
+    "# predicts with both on chip; `quarch sim` on the lone layer charges their transfers at this bandwidth).",
     "dram: { bandwidth: 1000 GB/s, latency: 0 ns, burst: 1 B }",
     "caches: []",
     "",

@@ -34,7 +34,7 @@ const VECTOR_KEYS = [...COMPUTE_COMMON, "lanes", ...VECTOR_EXTRA_KEYS];
 const DATAFLOW_KEYS = [...COMPUTE_COMMON, ...DATAFLOW_EXTRA_KEYS];
 const PRECISION_KEYS = ["mode", "maxBits", "minBits", "packing", "depth"];
 const PIPELINE_KEYS = ["fillCycles", "drainCycles", "perTileOverheadCycles"];
-const BUFFER_KEYS = ["size", "banks", "portBits", "doubleBuffered", "wordBits"];
+const BUFFER_KEYS = ["size", "banks", "portBits", "doubleBuffered", "wordBits", "resident"];
 const DRAM_KEYS = ["bandwidth", "readBandwidth", "writeBandwidth", "latency", "burst", "energyPerBit"];
 const CACHE_KEYS = ["name", "size", "line", "ways", "replacement", "write", "hitLatency"];
 const REPLACEMENTS: readonly CacheReplacement[] = ["lru", "plru", "fifo", "random"];
@@ -119,11 +119,18 @@ function readBuffers(doc: Obj, accumulatorBits: number, problems: Problem[]): Pa
     if (wb !== undefined && (name === "weights" || name === "inputs")) {
       problems.push({ path: join(at, "wordBits"), message: "applies to the buffers holding partial sums (outputs, unified) only", given: String(wb) });
     }
+    const resident = readBool(o, "resident", at, problems) ?? false;
+    if (resident && name !== "weights") {
+      problems.push({ path: join(at, "resident"), message: "applies to the weights buffer only (the other operands change with every input)", given: "true", expected: "buffers.weights.resident" });
+    } else if (resident && doubleBuffered) {
+      problems.push({ path: join(at, "resident"), message: "and doubleBuffered exclude each other: resident weights are never refilled", given: "resident: true, doubleBuffered: true", expected: "doubleBuffered: false (or absent)" });
+    }
     if (sizeBytes === undefined || portBits === undefined) {
       ok = false;
       continue;
     }
-    out[name] = { name, sizeBytes, banks, portBits, doubleBuffered, wordBits: wb ?? accumulatorBits };
+    // `resident` only when set, so specs without it keep their shape.
+    out[name] = { name, sizeBytes, banks, portBits, doubleBuffered, wordBits: wb ?? accumulatorBits, ...(resident ? { resident } : {}) };
   }
   for (const op of OPERANDS) {
     if (holderOf(out, op) === undefined && b[op] === undefined && b["unified"] === undefined) {

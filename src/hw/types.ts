@@ -93,6 +93,12 @@ export interface BufferSpec {
   readonly doubleBuffered: boolean;
   /** Storage width of one partial sum (outputs / unified); the accumulator width when not given. */
   readonly wordBits: number;
+  /**
+   * `weights` only, present when the file sets it: the buffer holds a layer's whole weight tensor before
+   * the layer starts (a ROM, or weights loaded outside the simulated run), so a layer whose weights fit
+   * fetches none over DRAM. Never refilled, so never double-buffered.
+   */
+  readonly resident?: boolean;
 }
 
 export interface DramSpec {

@@ -10,11 +10,11 @@
  *   total = prologue + Σ_steps [max(compute, buffer ports, overlapped DMA) + serial DMA] + epilogue.
  * The detailed engine (detailed/engine.ts) walks the same steps tile by tile and agrees exactly.
  */
-import type { BufferName, Operand } from "../hw/types.js";
+import type { BufferName } from "../hw/types.js";
 import type { Mapping } from "./mapping.js";
 import { type EvalContext, type Fit, type Overflow, planOf, tileFit } from "./plan.js";
 import { MacSteps, StepOut } from "./steps.js";
-import { type Timer, type Totals, dramTimer, sumSteps } from "./totals.js";
+import { type Timer, Totals, dramTimer, sumSteps } from "./totals.js";
 
 export { type EvalContext, makeContext, tileFits } from "./plan.js";
 
@@ -77,46 +77,52 @@ export interface Eval {
   readonly dramBits: number;
 }
 
-const OPS: readonly Operand[] = ["weights", "inputs", "outputs"];
+function operandCost(t: Totals, i: number, read: number, write: number, rate: number, tileBits: number): OperandCost {
+  const port = Math.ceil((read + write) / rate);
+  const dram = t.dramCycles[i]!;
+  return {
+    arrayAccesses: t.acc[i]!, bufferReadBits: read, bufferWriteBits: write,
+    dramReadBits: t.readBits[i]!, dramWriteBits: t.writeBits[i]!, transfers: t.transfers[i]!,
+    dramCycles: dram, portCycles: port, term: Math.max(dram, port), tileBits,
+  };
+}
+
+function addBits(to: Partial<Record<BufferName, { read: number; write: number }>>, b: BufferName, read: number, write: number): void {
+  const cur = to[b];
+  to[b] = cur === undefined ? { read, write } : { read: cur.read + read, write: cur.write + write };
+}
 
 /** Turn step sums into an Eval (shared by both engines and by vector layers). */
 export function evalOf(ctx: EvalContext, t: Totals, oWord: number, tileBits: readonly [number, number, number], classes: readonly TileClass[]): Eval {
   const l = ctx.layer;
-  const arch = ctx.arch;
-  const holder = arch.derived.holder;
-  const perOp: Record<Operand, { read: number; write: number }> = {
-    weights: { read: t.acc[0]! * l.wBits, write: t.readBits[0]! },
-    inputs: { read: t.acc[1]! * l.aBits, write: t.readBits[1]! },
-    // Every array write but an output's first is a read-modify-write, and every output is read once more
-    // to leave the buffer: reads = (writes − outputs) + outputs; partial sums also go out and come back.
-    outputs: { read: t.acc[2]! * oWord + t.psumOut, write: t.acc[2]! * oWord + t.psumIn },
-  };
-  const bufferBits: Partial<Record<BufferName, { read: number; write: number }>> = {};
-  for (const op of OPS) {
-    const b = holder[op];
-    const cur = bufferBits[b] ?? { read: 0, write: 0 };
-    bufferBits[b] = { read: cur.read + perOp[op].read, write: cur.write + perOp[op].write };
+  const holder = ctx.arch.derived.holder;
+  const wRead = t.acc[0]! * l.wBits;
+  const wWrite = t.readBits[0]!;
+  const iRead = t.acc[1]! * l.aBits;
+  const iWrite = t.readBits[1]!;
+  // Every array write but an output's first is a read-modify-write, and every output is read once more
+  // to leave the buffer: reads = (writes − outputs) + outputs; partial sums also go out and come back.
+  const oRead = t.acc[2]! * oWord + t.psumOut;
+  const oWrite = t.acc[2]! * oWord + t.psumIn;
+  let bufferBits: Partial<Record<BufferName, { read: number; write: number }>>;
+  // The common case as one literal (same keys, same order as the general one).
+  if (ctx.ownBuffers) bufferBits = { weights: { read: wRead, write: wWrite }, inputs: { read: iRead, write: iWrite }, outputs: { read: oRead, write: oWrite } };
+  else {
+    bufferBits = {};
+    addBits(bufferBits, holder.weights, wRead, wWrite);
+    addBits(bufferBits, holder.inputs, iRead, iWrite);
+    addBits(bufferBits, holder.outputs, oRead, oWrite);
   }
-  const rate = (op: Operand) => {
-    const s = arch.buffers[holder[op]]!;
-    return s.banks * s.portBits;
-  };
-  const mk = (op: Operand, i: number): OperandCost => {
-    const port = Math.ceil((perOp[op].read + perOp[op].write) / rate(op));
-    const dram = t.dramCycles[i]!;
-    return {
-      arrayAccesses: t.acc[i]!, bufferReadBits: perOp[op].read, bufferWriteBits: perOp[op].write,
-      dramReadBits: t.readBits[i]!, dramWriteBits: t.writeBits[i]!, transfers: t.transfers[i]!,
-      dramCycles: dram, portCycles: port, term: Math.max(dram, port), tileBits: tileBits[i]!,
-    };
-  };
+  const rate = ctx.opPortRate;
   const dramBits = t.readBits[0]! + t.readBits[1]! + t.readBits[2]! + t.writeBits[0]! + t.writeBits[1]! + t.writeBits[2]!;
   return {
     legal: true, macs: t.macs, computeCycles: t.compute, portCycles: t.port, onchipCycles: t.onchip,
     prologueCycles: t.prologue, epilogueCycles: t.epilogue, overlappedCycles: t.overlapped, serialCycles: t.serial,
     exposedCycles: t.prologue + t.epilogue + t.serial, stepCycles: t.steps, totalCycles: t.total,
     passes: t.passes, slots: t.slots, tiles: t.tiles,
-    weights: mk("weights", 0), inputs: mk("inputs", 1), outputs: mk("outputs", 2),
+    weights: operandCost(t, 0, wRead, wWrite, rate[0], tileBits[0]),
+    inputs: operandCost(t, 1, iRead, iWrite, rate[1], tileBits[1]),
+    outputs: operandCost(t, 2, oRead, oWrite, rate[2], tileBits[2]),
     bufferBits, classes, dramBits,
   };
 }
@@ -153,11 +159,20 @@ function tileClasses(st: MacSteps): TileClass[] {
   return out;
 }
 
+/**
+ * The sums and the steps of the evaluation in progress: evalOf copies the numbers out and neither escapes
+ * evaluateMapping (which the timer never re-enters), so one of each serves every evaluation.
+ */
+const SUMS = new Totals();
+let STEPS: MacSteps | undefined;
+
 /** Evaluate one mapping. With `detail`, the tile classes are kept (for the formula). */
 export function evaluateMapping(ctx: EvalContext, m: Mapping, detail = false, timer: Timer = dramTimer): Eval {
-  const { fit, steps } = stepsOf(ctx, m);
-  if (steps === undefined) return illegal(fit.overflow!);
-  const t = sumSteps(steps, timer);
+  const plan = planOf(ctx, m);
+  const fit = tileFit(ctx, plan, m.tile, Math.ceil(ctx.layer.C / m.tile.C));
+  if (fit.overflow !== undefined) return illegal(fit.overflow);
+  const steps = STEPS === undefined ? (STEPS = new MacSteps(ctx, m, fit.complete, plan)) : STEPS.aim(ctx, m, fit.complete, plan);
+  const t = sumSteps(steps, timer, SUMS);
   const l = ctx.layer;
   return evalOf(ctx, t, fit.complete ? l.outBits : ctx.psumBits, [fit.wTile, fit.iTile, fit.oTile], detail ? tileClasses(steps) : []);
 }

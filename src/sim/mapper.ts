@@ -103,16 +103,18 @@ const ORDER_IDX = ORDERS.map((o) => o.map((d) => IDX[d]));
 /**
  * Cheap DRAM-time estimate of each loop order (reloads · volume / bandwidth + transfers · latency), to
  * pick the order before the full evaluation. `n` holds the tile counts in IDX order; `vols` the cycles of
- * one pass over the weights, the inputs and a partial-sum round trip of the outputs. With volumes that
- * under-estimate the real traffic, the best score is a lower bound on the DRAM cycles of the mapping.
+ * one pass over the weights, the inputs and a partial-sum round trip of the outputs; `wTransfers` false
+ * when the weights are resident (they move nothing). With volumes that under-estimate the real traffic,
+ * the best score is a lower bound on the DRAM cycles of the mapping.
  */
-function bestOrder(n: readonly number[], vols: readonly [number, number, number], latency: number, outTransfers: boolean): { order: number; score: number } {
+function bestOrder(n: readonly number[], vols: readonly [number, number, number], latency: number, outTransfers: boolean, wTransfers: boolean): { order: number; score: number } {
   let best = 0;
   let bestScore = Infinity;
   for (let o = 0; o < ORDER_IDX.length; o++) {
     const order = ORDER_IDX[o]!;
     let score = 0;
-    for (let op = 0; op < 3; op++) {
+    // Resident weights cost no DRAM time in any order.
+    for (let op = wTransfers ? 0 : 1; op < 3; op++) {
       const mask = MASKS[op]!;
       let inner = -1;
       for (let i = 0; i < 6; i++) if ((mask >> order[i]!) & 1 && n[order[i]!]! > 1) inner = i;
@@ -173,7 +175,7 @@ export function searchMapping(ctx: EvalContext): MapResult {
   const inRows = Math.max(1, Math.min(l.H, l.P - l.pads[0] - l.pads[2]));
   const inCols = Math.max(1, Math.min(l.W, l.Q - l.pads[1] - l.pads[3]));
   const vols: [number, number, number] = [
-    (l.G * l.K * l.C * l.R * l.S * l.wBits) / rd,
+    ctx.weightsResident ? 0 : (l.G * l.K * l.C * l.R * l.S * l.wBits) / rd,
     ctx.inputResident ? 0 : (l.N * l.G * l.C * inRows * inCols * l.aBits) / rd,
     (2 * l.N * l.G * l.K * l.P * l.Q * ctx.psumBits) / rd,
   ];
@@ -202,7 +204,7 @@ export function searchMapping(ctx: EvalContext): MapResult {
                 if (!tileFits(ctx, probe)) continue;
                 const tile = { N: tN, G: tG, K: tK, C: tC, P: tP, Q: tQ };
                 const n = [Math.ceil(l.N / tN), Math.ceil(l.G / tG), Math.ceil(l.K / tK), Math.ceil(l.C / tC), Math.ceil(l.P / tP), Math.ceil(l.Q / tQ)];
-                const bo = bestOrder(n, vols, ctx.latency, !ctx.outputResident);
+                const bo = bestOrder(n, vols, ctx.latency, !ctx.outputResident, !ctx.weightsResident);
                 // On one shared DRAM interface the total is at least the sum of the transfers: prune.
                 if (shared && best !== undefined && bo.score > best.e.totalCycles) {
                   found++;

@@ -6,7 +6,9 @@
 import type { ArchSpec, BufferName } from "../hw/types.js";
 import { type ArrayFlow, type Mapping, type Operand3, RELEVANT, operandRoles, streamedDims } from "./mapping.js";
 import { stepModel } from "./precision.js";
-import type { Dim, SimLayer, TiledDim } from "./workload.js";
+import type { Channel } from "./step-out.js";
+import type { Reps } from "./step-consts.js";
+import { type Dim, type SimLayer, type TiledDim, weightCount } from "./workload.js";
 
 export interface EvalContext {
   readonly layer: SimLayer;
@@ -19,18 +21,30 @@ export interface EvalContext {
   readonly psumBits: number;
   readonly inputResident: boolean;
   readonly outputResident: boolean;
+  /** The arch keeps weights resident (buffers.weights.resident) and this layer's all fit: none come over DRAM. */
+  readonly weightsResident: boolean;
   readonly latency: number;
   readonly burstBits: number;
+  /** Per operand (weights, inputs, outputs): the tile capacity (bits) of the buffer holding it. */
+  readonly opTileCapBits: readonly [number, number, number];
+  /** Per operand: banks · port bits of the buffer holding it (bits per cycle). */
+  readonly opPortRate: readonly [number, number, number];
+  /** Weights, inputs and outputs each in their own per-operand buffer (no `unified`). */
+  readonly ownBuffers: boolean;
   /** Per-unrolling constants, computed once per context. */
   readonly plans: WeakMap<object, Plan>;
-  /** Arch constants of the step model (steps.ts), built on first use. */
-  readonly scratch: { channel?: object };
+  /** Arch constants of the step model (steps.ts) and the representatives of each (dimension, tile extent), built on first use. */
+  readonly scratch: { channel?: Channel; reps?: Map<number, Reps> };
 }
 
 export function makeContext(layer: SimLayer, arch: ArchSpec, inputResident: boolean, outputResident: boolean): EvalContext {
   const c = arch.compute;
   const s = stepModel(c.precision, layer.wBits, layer.aBits);
-  const outHolder = arch.buffers[arch.derived.holder.outputs];
+  const h = arch.derived.holder;
+  const outHolder = arch.buffers[h.outputs];
+  const cap = (b: BufferName) => arch.derived.tileCapacityBits[b] ?? 0;
+  const rate = (b: BufferName) => arch.buffers[b]!.banks * arch.buffers[b]!.portBits;
+  const wBuf = arch.buffers.weights;
   return {
     layer, arch,
     flow: c.kind === "systolic" ? c.dataflow : "vector",
@@ -38,7 +52,11 @@ export function makeContext(layer: SimLayer, arch: ArchSpec, inputResident: bool
     depth: s.depth, cyclesPerStep: s.cyclesPerStep,
     psumBits: outHolder?.wordBits ?? c.accumulatorBits,
     inputResident, outputResident,
+    weightsResident: wBuf?.resident === true && layer.kind === "mac" && weightCount(layer) * layer.wBits <= wBuf.sizeBytes * 8,
     latency: arch.derived.dramLatencyCycles, burstBits: arch.dram.burstBytes * 8,
+    opTileCapBits: [cap(h.weights), cap(h.inputs), cap(h.outputs)],
+    opPortRate: [rate(h.weights), rate(h.inputs), rate(h.outputs)],
+    ownBuffers: h.weights === "weights" && h.inputs === "inputs" && h.outputs === "outputs",
     plans: new WeakMap(),
     scratch: {},
   };
@@ -144,17 +162,14 @@ export interface Fit {
  */
 export function tileFit(ctx: EvalContext, plan: Plan, t: Readonly<Record<TiledDim, number>>, nC: number): Fit {
   const l = ctx.layer;
-  const arch = ctx.arch;
-  let fullRows = 1;
-  for (const d of plan.rows) fullRows *= d === "R" ? l.R : d === "S" ? l.S : t[d as TiledDim];
-  const complete = nC === 1 && !plan.redFolded && (!plan.redOnRows || fullRows <= ctx.arrayRows * plan.dRows);
+  const complete = nC === 1 && !plan.redFolded && (!plan.redOnRows || rowsExtent(l, plan.rows, t) <= ctx.arrayRows * plan.dRows);
   const wTile = t.G * t.K * t.C * l.R * l.S * l.wBits;
   const iTile = ctx.inputResident ? 0 : t.N * t.G * t.C * tileSpan(l.H, t.P, l.R, l.strideH, l.dilationH) * tileSpan(l.W, t.Q, l.S, l.strideW, l.dilationW) * l.aBits;
   const oTile = t.N * t.G * t.K * t.P * t.Q * (complete ? l.outBits : ctx.psumBits);
-  const holder = arch.derived.holder;
-  const cap = arch.derived.tileCapacityBits;
   const fit = { complete, wTile, iTile, oTile };
+  const holder = ctx.arch.derived.holder;
   if (holder.weights === holder.inputs || holder.weights === holder.outputs || holder.inputs === holder.outputs) {
+    const cap = ctx.arch.derived.tileCapacityBits;
     const need: Partial<Record<BufferName, number>> = {};
     need[holder.weights] = (need[holder.weights] ?? 0) + wTile;
     need[holder.inputs] = (need[holder.inputs] ?? 0) + iTile;
@@ -162,10 +177,18 @@ export function tileFit(ctx: EvalContext, plan: Plan, t: Readonly<Record<TiledDi
     for (const b of Object.keys(need) as BufferName[]) if (need[b]! > (cap[b] ?? 0)) return { ...fit, overflow: { buffer: b, needBits: need[b]!, haveBits: cap[b] ?? 0 } };
     return fit;
   }
-  if (wTile > cap[holder.weights]!) return { ...fit, overflow: { buffer: holder.weights, needBits: wTile, haveBits: cap[holder.weights]! } };
-  if (iTile > cap[holder.inputs]!) return { ...fit, overflow: { buffer: holder.inputs, needBits: iTile, haveBits: cap[holder.inputs]! } };
-  if (oTile > cap[holder.outputs]!) return { ...fit, overflow: { buffer: holder.outputs, needBits: oTile, haveBits: cap[holder.outputs]! } };
+  const cap = ctx.opTileCapBits;
+  if (wTile > cap[0]) return { ...fit, overflow: { buffer: holder.weights, needBits: wTile, haveBits: cap[0] } };
+  if (iTile > cap[1]) return { ...fit, overflow: { buffer: holder.inputs, needBits: iTile, haveBits: cap[1] } };
+  if (oTile > cap[2]) return { ...fit, overflow: { buffer: holder.outputs, needBits: oTile, haveBits: cap[2] } };
   return fit;
+}
+
+/** Reduction operands an array row pass holds: the product of the row dimensions' tile extents. */
+function rowsExtent(l: SimLayer, rows: readonly Dim[], t: Readonly<Record<TiledDim, number>>): number {
+  let r = 1;
+  for (const d of rows) r *= d === "R" ? l.R : d === "S" ? l.S : t[d];
+  return r;
 }
 
 /** Does a tile fit the buffers under an unrolling? (The mapper's pre-check before a full evaluation.) */

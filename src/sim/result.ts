@@ -8,7 +8,7 @@ import type { Timeline } from "./detailed/engine.js";
 import type { MapResult, SearchStats } from "./mapper.js";
 import { type Mapping, mappingText } from "./mapping.js";
 import { peakMacsPerCycle } from "./precision.js";
-import { type LayerDims, type SimOp, inputCount, macsOf, vectorOpsOf } from "./workload.js";
+import { type LayerDims, type SimOp, inputCount, macsOf, vectorOpsOf, weightCount } from "./workload.js";
 
 export type Bound = "compute" | "weight traffic" | "activation traffic" | "output traffic";
 
@@ -81,6 +81,11 @@ export interface LayerResult {
   /** The layer's input was on chip already / its output stays on chip for the next layer. */
   readonly inputOnChip: boolean;
   readonly outputOnChip: boolean;
+  /**
+   * On an arch with `buffers.weights.resident` (MAC layers): whether this layer's weights all fit and so
+   * stayed on chip (false: fetched over DRAM as without the key).
+   */
+  readonly weightsOnChip?: boolean;
   readonly mapping: Mapping | null;
   readonly mappingText: string;
   readonly search: SearchStats | null;
@@ -124,7 +129,8 @@ function formulaOf(ctx: EvalContext, e: Eval): string {
   const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/\.?0+$/, ""));
   const dram = (name: string, c: Eval["weights"], bw: number) =>
     `${name} ${c.transfers} × ${ctx.latency} + Σ ⌈bits / ${fmt(bw)} b/cyc⌉ over ${c.dramReadBits + c.dramWriteBits} b = ${c.dramCycles}`;
-  lines.push(`DRAM: ${dram("weights", e.weights, rd)}; ${dram("inputs", e.inputs, rd)}; ${dram("outputs", e.outputs, wr)}`);
+  const weights = ctx.weightsResident ? "weights resident on chip (none moved)" : dram("weights", e.weights, rd);
+  lines.push(`DRAM: ${weights}; ${dram("inputs", e.inputs, rd)}; ${dram("outputs", e.outputs, wr)}`);
   return lines.join("\n");
 }
 
@@ -145,7 +151,7 @@ export function layerResult(ctx: EvalContext, e: Eval, mapped: MapResult | undef
   const holder = arch.derived.holder;
   const occupancy: Partial<Record<BufferName, number>> = {};
   const tiles: Record<Operand, number> = {
-    weights: e.weights.tileBits,
+    weights: ctx.weightsResident ? weightCount(l) * l.wBits : e.weights.tileBits,
     inputs: ctx.inputResident ? inputCount(l) * l.aBits : e.inputs.tileBits,
     outputs: e.outputs.tileBits,
   };
@@ -180,6 +186,8 @@ export function layerResult(ctx: EvalContext, e: Eval, mapped: MapResult | undef
     dram: { readBytes: bytes(dramRead), writeBytes: bytes(dramWrite) },
     inputOnChip: ctx.inputResident,
     outputOnChip: ctx.outputResident,
+    // Only on an arch that keeps weights resident, so other reports keep their shape.
+    ...(arch.buffers.weights?.resident === true && l.kind === "mac" ? { weightsOnChip: ctx.weightsResident } : {}),
     mapping: m,
     mappingText: m === null ? `vector unit: ${arch.derived.vectorLanes} lanes over ${vectorOps} element ops` : mappingText(m, l, ctx.arrayRows, ctx.arrayCols, ctx.depth),
     search: mapped?.search ?? null,

@@ -48,6 +48,16 @@ export class StepOut {
   readonly jPrev = new Int32Array(6);
 }
 
+/** 1/d when d is a power of two (x·(1/d) is then exactly x/d, and a multiply costs less than a divide), else 0. */
+export function exactInverse(d: number): number {
+  return Number.isInteger(d) && d > 0 && d < 2 ** 31 && (d & (d - 1)) === 0 ? 1 / d : 0;
+}
+
+/** ⌈x / d⌉, multiplying by `inv` when it is d's exact inverse (exactInverse): the same number either way. */
+export function ceilDiv(x: number, d: number, inv: number): number {
+  return Math.ceil(inv !== 0 ? x * inv : x / d);
+}
+
 /** A buffer's port: bits per word and banks. */
 interface Port {
   readonly bits: number;
@@ -67,6 +77,13 @@ export class Channel {
   readonly holder: Int32Array;
   readonly dbOp: Uint8Array;
   readonly ports: readonly (Port | undefined)[];
+  /** Per buffer (BUF_INDEX): port bits and banks (1 where there is no such buffer: never read). */
+  private readonly portBits = new Float64Array(4);
+  private readonly banks = new Float64Array(4);
+  /** Their exact inverses (exactInverse), and the burst's. */
+  private readonly portInv = new Float64Array(4);
+  private readonly banksInv = new Float64Array(4);
+  private readonly burstInv: number;
   private readonly words = new Float64Array(4);
 
   constructor(ctx: EvalContext) {
@@ -83,11 +100,18 @@ export class Channel {
       const s = a.buffers[b];
       return s === undefined ? undefined : { bits: s.portBits, banks: s.banks };
     });
+    this.ports.forEach((p, b) => {
+      this.portBits[b] = p?.bits ?? 1;
+      this.banks[b] = p?.banks ?? 1;
+      this.portInv[b] = exactInverse(this.portBits[b]!);
+      this.banksInv[b] = exactInverse(this.banks[b]!);
+    });
+    this.burstInv = exactInverse(this.burst);
   }
 
   /** Bits rounded up to whole bursts. */
   bursts(bits: number): number {
-    return bits <= 0 ? 0 : Math.ceil(bits / this.burst) * this.burst;
+    return bits <= 0 ? 0 : ceilDiv(bits, this.burst, this.burstInv) * this.burst;
   }
 
   /** DRAM time of one transfer: latency + ⌈bits / bandwidth⌉. */
@@ -108,21 +132,27 @@ export class Channel {
   /** Port cycles of the overlapped phase: array streams `arrayBits` per operand plus overlapped transfers. */
   port(o: StepOut, wArr: number, iArr: number, oArr: number): number {
     const w = this.words;
-    w.fill(0);
+    w[0] = 0;
+    w[1] = 0;
+    w[2] = 0;
+    w[3] = 0;
     this.addWords(0, wArr);
     this.addWords(1, iArr);
-    this.addWords(2, oArr);
-    this.addWords(2, oArr);
+    // An output access is a read and a write: the same words twice.
+    if (oArr > 0) {
+      const b = this.holder[2]!;
+      w[b] = w[b]! + 2 * ceilDiv(oArr, this.portBits[b]!, this.portInv[b]!);
+    }
     for (let i = 0; i < o.nT; i++) if (o.db[i] === 1) this.addWords(KIND_OPERAND[o.kind[i]!]!, o.bits[i]!);
     let port = 0;
-    for (let b = 0; b < 4; b++) if (w[b]! > 0) port = Math.max(port, Math.ceil(w[b]! / this.ports[b]!.banks));
+    for (let b = 0; b < 4; b++) if (w[b]! > 0) port = Math.max(port, ceilDiv(w[b]!, this.banks[b]!, this.banksInv[b]!));
     return port;
   }
 
   private addWords(op: number, bits: number): void {
     if (bits <= 0) return;
     const b = this.holder[op]!;
-    this.words[b] = this.words[b]! + Math.ceil(bits / this.ports[b]!.bits);
+    this.words[b] = this.words[b]! + ceilDiv(bits, this.portBits[b]!, this.portInv[b]!);
   }
 
   /** Compose the step from its transfers' times (already in `o.time`). */
@@ -145,6 +175,28 @@ export class Channel {
     o.step = Math.max(o.compute, o.port, o.overlapped) + o.serial;
   }
 
+  /** dramTimes then compose, in one pass over the transfers (the analytic engine's inner loop). */
+  dramCompose(o: StepOut): void {
+    let rdA = 0;
+    let wrA = 0;
+    let rdB = 0;
+    let wrB = 0;
+    for (let i = 0; i < o.nT; i++) {
+      const w = KIND_WRITES[o.kind[i]!]!;
+      const bits = o.bits[i]!;
+      const t = bits <= 0 ? 0 : this.latency + Math.ceil(bits / (w === 1 ? this.wr : this.rd));
+      o.time[i] = t;
+      if (o.db[i] === 1) {
+        if (w === 1) wrA += t;
+        else rdA += t;
+      } else if (w === 1) wrB += t;
+      else rdB += t;
+    }
+    o.overlapped = this.shared ? rdA + wrA : Math.max(rdA, wrA);
+    o.serial = this.shared ? rdB + wrB : Math.max(rdB, wrB);
+    o.step = Math.max(o.compute, o.port, o.overlapped) + o.serial;
+  }
+
   /** Times from the DRAM model (no caches). */
   dramTimes(o: StepOut): void {
     for (let i = 0; i < o.nT; i++) o.time[i] = this.time(o.bits[i]!, KIND_WRITES[o.kind[i]!]!);
@@ -153,7 +205,5 @@ export class Channel {
 
 /** Per-context channel (arch constants), built once. */
 export function channelOf(ctx: EvalContext): Channel {
-  const s = ctx.scratch;
-  if (s.channel === undefined) s.channel = new Channel(ctx);
-  return s.channel as Channel;
+  return (ctx.scratch.channel ??= new Channel(ctx));
 }

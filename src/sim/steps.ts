@@ -16,13 +16,15 @@
  *
  * Everything a step costs depends on its tile's index only through a few comparisons (first, second to
  * last, last, and for P and Q whether the input window is clipped by the image border), so the analytic
- * engine sums the steps over classes of equivalent indices (`plainRun`) and the detailed engine walks
+ * engine sums the steps over classes of equivalent indices (`reps`) and the detailed engine walks
  * every tile: both call `describe`, which is why they agree exactly.
  */
 import type { Mapping } from "./mapping.js";
-import { type Channel, StepOut, X_INPUTS, X_OUTPUT, X_PSUM_IN, X_PSUM_OUT, X_WEIGHTS, channelOf } from "./step-out.js";
-import { DIM_ORDER, type EvalContext, type Plan, REL_MASK, planOf } from "./plan.js";
+import { type EvalContext, type Plan, REL_MASK, planOf } from "./plan.js";
+import { type Reps, type StepConsts, constsOf, dimIndex, repsOf, spanOf } from "./step-consts.js";
+import { type Channel, StepOut, X_INPUTS, X_OUTPUT, X_PSUM_IN, X_PSUM_OUT, X_WEIGHTS, ceilDiv, channelOf } from "./step-out.js";
 
+export type { Reps } from "./step-consts.js";
 export { Channel, KIND_OPERAND, KIND_WRITES, StepOut, X_INPUTS, X_INPUTS2, X_OUTPUT, X_PSUM_IN, X_PSUM_OUT, X_WEIGHTS, channelOf } from "./step-out.js";
 
 /** Where a layer's steps come from: a loop nest over tiles and the cost of the step at an index. */
@@ -42,7 +44,7 @@ export interface Stepper {
    * Representative indices of dimension `d` with their multiplicities: every index whose step costs can
    * differ from its neighbours' alone, and one representative for the run of equivalent ("plain") ones.
    */
-  reps(d: number): { readonly values: Int32Array; readonly mult: Float64Array; readonly count: number };
+  reps(d: number): Reps;
 }
 
 const IN_REL = REL_MASK.inputs;
@@ -52,12 +54,21 @@ const C = 3;
 const P = 4;
 const Q = 5;
 
+/**
+ * Extents of this, the next and the previous tile (DIM_ORDER; R and S at 6 and 7). `describe` fills them
+ * and reads them before it returns, and never re-enters, so every MacSteps shares one set.
+ */
+const E = new Float64Array(8);
+const EN = new Float64Array(8);
+const EP = new Float64Array(8);
+
 /** The steps of a MAC layer under one mapping. */
 export class MacSteps implements Stepper {
-  readonly channel: Channel;
-  readonly loopDims: number[] = [];
-  readonly loopCounts: number[] = [];
-  readonly tiles: number;
+  // Set by `aim` (the constructor's, or evaluateMapping's reuse of one instance).
+  channel!: Channel;
+  loopDims: number[] = [];
+  loopCounts: number[] = [];
+  tiles = 0;
   readonly n = new Int32Array(6);
   readonly t = new Int32Array(6);
   readonly rem = new Int32Array(6);
@@ -65,100 +76,113 @@ export class MacSteps implements Stepper {
   readonly pos = new Int32Array(6);
   /** Dimension at each position. */
   readonly oi = new Int32Array(6);
-  private readonly pW: number;
-  private readonly pI: number;
-  private readonly pO: number;
-  private readonly plan: Plan;
-  private readonly e = new Float64Array(8);
-  private readonly eN = new Float64Array(8);
-  private readonly eP = new Float64Array(8);
-  private readonly oWord: number;
-  /** Constants of the hot loop, copied out of the context and plan once. */
-  private readonly k: {
-    rowsIdx: Int32Array; colsIdx: Int32Array; streamIdx: Int32Array; foldIdx: Int32Array;
-    rowsCap: number; cols: number; depthSteps: boolean; depth: number; perStep: number; passOverhead: number; tileOverhead: number;
-    slotsPerStep: number; slot: Int32Array; rsR: boolean; rsC: boolean; csR: boolean; csC: boolean;
-    wBits: number; aBits: number; outBits: number; psumBits: number; RS: number; inRes: boolean; outRes: boolean;
-    spanP: Float64Array; spanQ: Float64Array;
-  };
-  private readonly repCache: ({ values: Int32Array; mult: Float64Array; count: number } | undefined)[] = [];
+  /** Extent of each dimension's first tile. */
+  private readonly e0 = new Float64Array(6);
+  private pW = -1;
+  private pI = -1;
+  private pO = -1;
+  private oWord = 0;
+  private ctx!: EvalContext;
+  private k!: StepConsts;
 
-  constructor(private readonly ctx: EvalContext, m: Mapping, complete: boolean) {
+  constructor(ctx: EvalContext, m: Mapping, complete: boolean, plan: Plan = planOf(ctx, m)) {
+    this.aim(ctx, m, complete, plan);
+  }
+
+  /**
+   * Point this instance at another mapping (of any context). Typed arrays cost more to allocate than a
+   * whole step costs to describe, so the mapper's evaluations reuse one instance instead of constructing.
+   */
+  aim(ctx: EvalContext, m: Mapping, complete: boolean, plan: Plan): this {
     const l = ctx.layer;
+    this.ctx = ctx;
     this.channel = channelOf(ctx);
-    this.plan = planOf(ctx, m);
-    const L = [l.N, l.G, l.K, l.C, l.P, l.Q];
-    const tile = [m.tile.N, m.tile.G, m.tile.K, m.tile.C, m.tile.P, m.tile.Q];
-    let tiles = 1;
-    for (let d = 0; d < 6; d++) {
-      this.t[d] = tile[d]!;
-      this.n[d] = Math.ceil(L[d]! / tile[d]!);
-      this.rem[d] = L[d]! - (this.n[d]! - 1) * tile[d]!;
-      tiles *= this.n[d]!;
-    }
-    this.tiles = tiles;
+    this.k = constsOf(ctx, plan);
+    const tl = m.tile;
+    this.setDim(0, l.N, tl.N);
+    this.setDim(1, l.G, tl.G);
+    this.setDim(2, l.K, tl.K);
+    this.setDim(3, l.C, tl.C);
+    this.setDim(4, l.P, tl.P);
+    this.setDim(5, l.Q, tl.Q);
+    const n = this.n;
+    this.tiles = n[0]! * n[1]! * n[2]! * n[3]! * n[4]! * n[5]!;
+    // The innermost loop (of count > 1) each operand depends on.
+    let pW = -1;
+    let pI = -1;
+    let pO = -1;
+    // Fresh arrays: emptying the old ones (length = 0) is a builtin call, dearer than a literal.
+    this.loopDims = [];
+    this.loopCounts = [];
     for (let i = 0; i < 6; i++) {
-      const d = DIM_ORDER.indexOf(m.order[i]!);
+      const d = dimIndex(m.order[i]!);
       this.oi[i] = d;
       this.pos[d] = i;
-      if (this.n[d]! > 1) {
+      if (n[d]! > 1) {
         this.loopDims.push(d);
-        this.loopCounts.push(this.n[d]!);
+        this.loopCounts.push(n[d]!);
+        if ((W_REL >> d) & 1) pW = i;
+        if ((IN_REL >> d) & 1) pI = i;
+        if ((O_REL >> d) & 1) pO = i;
       }
     }
-    const inner = (mask: number) => {
-      let p = -1;
-      for (let i = 0; i < 6; i++) if ((mask >> this.oi[i]!) & 1 && this.n[this.oi[i]!]! > 1) p = i;
-      return p;
-    };
-    this.pW = inner(W_REL);
-    this.pI = inner(IN_REL);
-    this.pO = inner(O_REL);
+    this.pW = pW;
+    this.pI = pI;
+    this.pO = pO;
     this.oWord = complete ? l.outBits : ctx.psumBits;
-    this.e[6] = this.eN[6] = this.eP[6] = l.R;
-    this.e[7] = this.eN[7] = this.eP[7] = l.S;
-    const plan = this.plan;
-    const pipe = ctx.arch.compute.pipeline;
-    const roles = plan.roles;
-    const slotOf = (x: string) => (roles.stationary === x ? 0 : roles.rowStream === x ? 1 : 2);
-    // Per P and Q: stride, padding, kernel extent, dilation, size (span() reads them every step).
-    const spanK = (q: boolean) => Float64Array.from(q ? [l.strideW, l.pads[1], l.S, l.dilationW, l.W] : [l.strideH, l.pads[0], l.R, l.dilationH, l.H]);
-    this.k = {
-      rowsIdx: Int32Array.from(plan.rowsIdx), colsIdx: Int32Array.from(plan.colsIdx), streamIdx: Int32Array.from(plan.streamIdx), foldIdx: Int32Array.from(plan.foldIdx),
-      rowsCap: ctx.arrayRows * plan.dRows, cols: ctx.arrayCols, depthSteps: plan.redStreamed && !plan.redOnRows, depth: ctx.depth,
-      perStep: ctx.cyclesPerStep, passOverhead: pipe.fillCycles + pipe.drainCycles, tileOverhead: pipe.perTileOverheadCycles,
-      slotsPerStep: ctx.arrayRows * ctx.arrayCols * ctx.depth, slot: Int32Array.from([slotOf("weights"), slotOf("inputs"), slotOf("outputs")]),
-      rsR: plan.rsR, rsC: plan.rsC, csR: plan.csR, csC: plan.csC,
-      wBits: l.wBits, aBits: l.aBits, outBits: l.outBits, psumBits: ctx.psumBits, RS: l.R * l.S, inRes: ctx.inputResident, outRes: ctx.outputResident,
-      spanP: spanK(false), spanQ: spanK(true),
-    };
+    return this;
+  }
+
+  private setDim(d: number, size: number, tile: number): void {
+    const n = Math.ceil(size / tile);
+    this.t[d] = tile;
+    this.n[d] = n;
+    this.rem[d] = size - (n - 1) * tile;
+    this.e0[d] = n === 1 ? this.rem[d]! : tile;
   }
 
   /** Input rows (cols for `q`) the tile at index j with extent `ext` reads, clipped to the image. */
   span(q: boolean, j: number, ext: number): number {
-    const c = q ? this.k.spanQ : this.k.spanP;
-    const o0 = j * this.t[q ? Q : P]!;
-    const s = c[0]!;
-    const pad = c[1]!;
-    const lo = Math.max(0, o0 * s - pad);
-    const hi = Math.min(c[4]!, (o0 + ext - 1) * s - pad + (c[2]! - 1) * c[3]! + 1);
-    return hi > lo ? hi - lo : 0;
+    return q ? spanOf(this.k.spanQ, this.t[Q]!, j, ext) : spanOf(this.k.spanP, this.t[P]!, j, ext);
   }
 
   private ext(j: Int32Array, e: Float64Array): void {
-    for (let d = 0; d < 6; d++) e[d] = j[d] === this.n[d]! - 1 ? this.rem[d]! : this.t[d]!;
+    const n = this.n;
+    const t = this.t;
+    const rem = this.rem;
+    for (let d = 0; d < 6; d++) e[d] = j[d] === n[d]! - 1 ? rem[d]! : t[d]!;
   }
 
   private inputBits(j: Int32Array, e: Float64Array): number {
-    return e[0]! * e[1]! * e[C]! * this.span(false, j[P]!, e[P]!) * this.span(true, j[Q]!, e[Q]!) * this.k.aBits;
+    const k = this.k;
+    return e[0]! * e[1]! * e[C]! * spanOf(k.spanP, this.t[P]!, j[P]!, e[P]!) * spanOf(k.spanQ, this.t[Q]!, j[Q]!, e[Q]!) * k.aBits;
   }
 
   describe(j: Int32Array, o: StepOut): void {
     const k = this.k;
-    const e = this.e;
+    const e = E;
     const n = this.n;
-    for (let d = 0; d < 6; d++) o.j[d] = j[d]!;
-    this.ext(j, e);
+    const t = this.t;
+    const rem = this.rem;
+    const oi = this.oi;
+    const oj = o.j;
+    // One pass in loop order: this tile's extents, the loop that advances after it (λ: the innermost not
+    // at its last index) and the one that advanced before it (μ: the innermost not at its first).
+    let lam = -1;
+    let mu = -1;
+    for (let i = 0; i < 6; i++) {
+      const d = oi[i]!;
+      const x = j[d]!;
+      oj[d] = x;
+      if (x === n[d]! - 1) e[d] = rem[d]!;
+      else {
+        e[d] = t[d]!;
+        lam = i;
+      }
+      if (x > 0) mu = i;
+    }
+    e[6] = k.R;
+    e[7] = k.S;
     // Compute: passes over the array (timing-models.md), as in the analytic formula.
     let rowsExt = 1;
     for (let i = 0; i < k.rowsIdx.length; i++) rowsExt *= e[k.rowsIdx[i]!]!;
@@ -168,9 +192,9 @@ export class MacSteps implements Stepper {
     for (let i = 0; i < k.streamIdx.length; i++) T *= e[k.streamIdx[i]!]!;
     let F = 1;
     for (let i = 0; i < k.foldIdx.length; i++) F *= e[k.foldIdx[i]!]!;
-    const foldsRows = Math.ceil(rowsExt / k.rowsCap);
-    const foldsCols = Math.ceil(colsExt / k.cols);
-    const steps = k.depthSteps ? Math.ceil(T / k.depth) : T;
+    const foldsRows = ceilDiv(rowsExt, k.rowsCap, k.rowsCapInv);
+    const foldsCols = ceilDiv(colsExt, k.cols, k.colsInv);
+    const steps = k.depthSteps ? ceilDiv(T, k.depth, k.depthInv) : T;
     const passes = foldsRows * foldsCols * F;
     o.compute = passes * (steps * k.perStep + k.passOverhead) + k.tileOverhead;
     o.macs = e[0]! * e[1]! * e[2]! * e[3]! * e[4]! * e[5]! * k.RS;
@@ -185,40 +209,52 @@ export class MacSteps implements Stepper {
       o.acc[x] = sl === 0 ? stat : sl === 1 ? row : col;
     }
 
-    // The loop that advances after this tile (λ) and the one that advanced before it (μ).
-    let lam = -1;
-    let mu = -1;
-    for (let i = 5; i >= 0; i--) {
-      const d = this.oi[i]!;
-      if (lam < 0 && j[d]! < n[d]! - 1) lam = i;
-      if (mu < 0 && j[d]! > 0) mu = i;
-    }
     const ch = this.channel;
-    const RS = k.RS;
     o.nT = 0;
     // Without double buffering the finished output tile drains first, then the next tile's operands load
     // (the order the address stream shows); with it, the previous output tile drains during this step.
     if (ch.dbOp[2] !== 1 && (lam < 0 || lam <= this.pO)) this.drain(o, j, e, 0);
     if (lam >= 0) {
+      // The next tile: the loops outside λ stay, λ advances, the ones inside restart.
       const jn = o.jNext;
-      for (let d = 0; d < 6; d++) {
-        const p = this.pos[d]!;
-        jn[d] = p < lam ? j[d]! : p === lam ? j[d]! + 1 : 0;
+      const eN = EN;
+      for (let i = 0; i < lam; i++) {
+        const d = oi[i]!;
+        jn[d] = j[d]!;
+        eN[d] = e[d]!;
       }
-      const eN = this.eN;
-      this.ext(jn, eN);
-      if (lam <= this.pW) ch.push(o, X_WEIGHTS, eN[1]! * eN[2]! * eN[C]! * RS * k.wBits, 1);
+      const dl = oi[lam]!;
+      const xl = j[dl]! + 1;
+      jn[dl] = xl;
+      eN[dl] = xl === n[dl]! - 1 ? rem[dl]! : t[dl]!;
+      for (let i = lam + 1; i < 6; i++) {
+        const d = oi[i]!;
+        jn[d] = 0;
+        eN[d] = this.e0[d]!;
+      }
+      if (lam <= this.pW && !k.wRes) ch.push(o, X_WEIGHTS, eN[1]! * eN[2]! * eN[C]! * k.RS * k.wBits, 1);
       if (lam <= this.pI && !k.inRes) ch.push(o, X_INPUTS, this.inputBits(jn, eN), 1);
       if (lam <= this.pO && jn[C]! > 0) ch.push(o, X_PSUM_IN, eN[0]! * eN[1]! * eN[2]! * eN[4]! * eN[5]! * k.psumBits, 1);
     }
     if (ch.dbOp[2] === 1 && mu >= 0 && mu <= this.pO) {
+      // The previous tile: the loops outside μ stay, μ steps back (never to its last index), the ones
+      // inside were at their last.
       const jp = o.jPrev;
-      for (let d = 0; d < 6; d++) {
-        const p = this.pos[d]!;
-        jp[d] = p < mu ? j[d]! : p === mu ? j[d]! - 1 : n[d]! - 1;
+      const eP = EP;
+      for (let i = 0; i < mu; i++) {
+        const d = oi[i]!;
+        jp[d] = j[d]!;
+        eP[d] = e[d]!;
       }
-      this.ext(jp, this.eP);
-      this.drain(o, jp, this.eP, -1);
+      const dm = oi[mu]!;
+      jp[dm] = j[dm]! - 1;
+      eP[dm] = t[dm]!;
+      for (let i = mu + 1; i < 6; i++) {
+        const d = oi[i]!;
+        jp[d] = n[d]! - 1;
+        eP[d] = rem[d]!;
+      }
+      this.drain(o, jp, eP, -1);
     }
     o.port = ch.port(o, o.acc[0]! * k.wBits, o.acc[1]! * k.aBits, o.acc[2]! * this.oWord);
   }
@@ -231,62 +267,26 @@ export class MacSteps implements Stepper {
   }
 
   prologue(o: StepOut): void {
-    const l = this.ctx.layer;
+    const k = this.k;
     o.nT = 0;
-    o.j.fill(0);
-    this.ext(o.j, this.eN);
-    const e = this.eN;
-    this.channel.push(o, X_WEIGHTS, e[1]! * e[2]! * e[C]! * l.R * l.S * l.wBits, 0);
-    if (!this.ctx.inputResident) this.channel.push(o, X_INPUTS, this.inputBits(o.j, e), 0);
+    const e = EN;
+    for (let d = 0; d < 6; d++) {
+      o.j[d] = 0;
+      e[d] = this.e0[d]!;
+    }
+    if (!k.wRes) this.channel.push(o, X_WEIGHTS, e[1]! * e[2]! * e[C]! * k.RS * k.wBits, 0);
+    if (!k.inRes) this.channel.push(o, X_INPUTS, this.inputBits(o.j, e), 0);
   }
 
   epilogue(o: StepOut): void {
     o.nT = 0;
     if (this.channel.dbOp[2] !== 1) return;
     for (let d = 0; d < 6; d++) o.j[d] = this.n[d]! - 1;
-    this.ext(o.j, this.e);
-    this.drain(o, o.j, this.e, 0);
+    this.ext(o.j, E);
+    this.drain(o, o.j, E, 0);
   }
 
-  reps(d: number): { values: Int32Array; mult: Float64Array; count: number } {
-    const hit = this.repCache[d];
-    if (hit !== undefined) return hit;
-    const n = this.n[d]!;
-    const values: number[] = [];
-    const mult: number[] = [];
-    if (d !== P && d !== Q) {
-      // First, last and second to last stand alone; the rest behave alike.
-      for (let x = 0; x < n; x++) {
-        if (x >= 1 && x <= n - 3) {
-          values.push(1);
-          mult.push(n - 3);
-          x = n - 3;
-        } else {
-          values.push(x);
-          mult.push(1);
-        }
-      }
-    } else {
-      // P, Q: a plain index also reads the same input span as its successor (no border clips either).
-      const q = d === Q;
-      const t = this.t[d]!;
-      let top = 0;
-      for (let x = 0; x <= n - 2; x++) top = Math.max(top, this.span(q, x, t));
-      let runAt = -1;
-      for (let x = 0; x < n; x++) {
-        const plain = x >= 1 && x <= n - 3 && this.span(q, x, t) === top && this.span(q, x + 1, t) === top;
-        if (plain && runAt >= 0) {
-          mult[runAt]!++;
-          continue;
-        }
-        if (plain) runAt = values.length;
-        values.push(x);
-        mult.push(1);
-      }
-    }
-    const r = { values: Int32Array.from(values), mult: Float64Array.from(mult), count: values.length };
-    this.repCache[d] = r;
-    return r;
+  reps(d: number): Reps {
+    return repsOf(this.ctx, this.k, d, this.n[d]!, this.t[d]!, this.rem[d]!);
   }
 }
-

@@ -4,7 +4,7 @@
  * engines, summing the same steps in a different grouping, produce identical results (all quantities are
  * integers below 2^53, so the order of additions does not matter).
  */
-import { KIND_OPERAND, KIND_WRITES, StepOut, type Stepper } from "./steps.js";
+import { KIND_OPERAND, KIND_WRITES, type Reps, StepOut, type Stepper } from "./steps.js";
 
 export class Totals {
   compute = 0;
@@ -28,6 +28,15 @@ export class Totals {
   /** Outputs: partial sums read back, and spilled (bits). */
   psumIn = 0;
   psumOut = 0;
+
+  /** Back to zero, for reuse. */
+  clear(): this {
+    this.compute = this.macs = this.passes = this.slots = this.port = this.onchip = this.overlapped = this.serial = 0;
+    this.steps = this.prologue = this.epilogue = this.tiles = this.psumIn = this.psumOut = 0;
+    // Element stores: a typed array's fill() is a builtin call, dearer than three stores.
+    for (let i = 0; i < 3; i++) this.acc[i] = this.readBits[i] = this.writeBits[i] = this.transfers[i] = this.dramCycles[i] = 0;
+    return this;
+  }
 
   get total(): number {
     return this.prologue + this.steps + this.epilogue;
@@ -78,37 +87,50 @@ export type Timer = (o: StepOut, stepper: Stepper, mult: number) => void;
 
 export const dramTimer: Timer = (o, s) => s.channel.dramTimes(o);
 
+/** The analytic sum's scratch (it is not re-entered: timers never sum steps themselves). */
+const SCRATCH = new StepOut();
+const AT = new Int32Array(6);
+const J = new Int32Array(6);
+const REPS: Reps[] = [];
+
 /**
  * The analytic sum: every combination of representative indices, weighted by how many tiles it stands
  * for. Exact because a step's cost depends on its indices only through the representatives' classes.
+ * `into` (cleared first) saves a caller that reads the sums at once an allocation per evaluation.
  */
-/** The analytic sum's scratch step (it is not re-entered: timers never sum steps themselves). */
-const SCRATCH = new StepOut();
-
-export function sumSteps(st: Stepper, timer: Timer = dramTimer): Totals {
-  const tot = new Totals();
+export function sumSteps(st: Stepper, timer: Timer = dramTimer, into?: Totals): Totals {
+  const tot = into === undefined ? new Totals() : into.clear();
   const o = SCRATCH;
+  const ch = st.channel;
+  // The DRAM model is called directly: the mapper's inner loop need not go through the Timer indirection.
+  const dram = timer === dramTimer;
   st.prologue(o);
   timer(o, st, 1);
   tot.addEdge(o, "prologue");
   const dims = st.loopDims;
   const k = dims.length;
-  const reps = dims.map((d) => st.reps(d));
-  const at = new Int32Array(k);
-  const j = new Int32Array(6);
+  for (let i = 0; i < k; i++) {
+    REPS[i] = st.reps(dims[i]!);
+    AT[i] = 0;
+  }
+  const j = J;
+  for (let d = 0; d < 6; d++) j[d] = 0;
   for (;;) {
     let mult = 1;
     for (let i = 0; i < k; i++) {
-      const r = reps[i]!;
-      j[dims[i]!] = r.values[at[i]!]!;
-      mult *= r.mult[at[i]!]!;
+      const r = REPS[i]!;
+      j[dims[i]!] = r.values[AT[i]!]!;
+      mult *= r.mult[AT[i]!]!;
     }
     st.describe(j, o);
-    timer(o, st, mult);
-    st.channel.compose(o);
+    if (dram) ch.dramCompose(o);
+    else {
+      timer(o, st, mult);
+      ch.compose(o);
+    }
     tot.add(o, mult);
     let i = k - 1;
-    while (i >= 0 && ++at[i]! === reps[i]!.count) at[i--] = 0;
+    while (i >= 0 && ++AT[i]! === REPS[i]!.count) AT[i--] = 0;
     if (i < 0) break;
   }
   st.epilogue(o);

@@ -57,11 +57,11 @@ describe("quarch rtl", () => {
     const model = join(REPO, "examples", "mlperf-tiny", "pretrainedResnet_quant.tflite");
     const r = await rtl("rtl", "layer", "--model", model, "--layer", "fully_connected_14", "--rows", "2", "--cols", "8", "--out", out, "--verify", "iverilog", "--format", "json");
     expect(r.error).toBe("");
-    const doc = JSON.parse(r.stdout) as { failures: string[]; prediction: { computeCycles: number }; simulations: { passed: number; failed: number; measured: { latencyCycles: number } }[]; declared: { latencyCycles: number } };
+    const doc = JSON.parse(r.stdout) as { failures: string[]; prediction: { totalCycles: number }; simulations: { passed: number; failed: number; measured: { totalCycles: number } }[]; declared: { latencyCycles: number } };
     expect(doc.failures).toEqual([]);
     expect(doc.simulations[0]!.failed).toBe(0);
-    expect(doc.simulations[0]!.measured.latencyCycles).toBe(doc.prediction.computeCycles);
-    expect(doc.declared.latencyCycles).toBe(doc.prediction.computeCycles);
+    expect(doc.simulations[0]!.measured.totalCycles).toBe(doc.prediction.totalCycles);
+    expect(doc.declared.latencyCycles).toBe(doc.prediction.totalCycles);
     expect(readdirSync(out)).toEqual(expect.arrayContaining(["engine.arch.yaml", "mapping.json", "layer.csv", "tb.v", "quarch_engine_fully_connected_14_os2x8.v"]));
     expect(readFileSync(join(out, "mapping.json"), "utf8")).toContain('"fully_connected_14"');
     const again = await rtl("rtl", "layer", "--model", model, "--layer", "fully_connected_14", "--out", out, "--verify", "none");
@@ -94,11 +94,11 @@ describe("quarch rtl", () => {
 });
 
 describe("quarch demo's RTL section", () => {
-  it("generates the ResNet-8 conv_2d_10 engine, verifies it in Icarus, and reports measured = predicted cycles", async () => {
+  it("generates the ResNet-8 conv_2d_10 engine, verifies it in Icarus, and reports measured = predicted total cycles", async () => {
     const r = await rtlDemo();
     expect(r.failure).toBeUndefined();
     expect(r.text).toMatch(/Icarus Verilog 11\.0: 1024 passed, 0 failed/);
-    const m = /measured ([0-9]+), declared ([0-9]+), predicted by quarch sim ([0-9]+)/.exec(r.text)!;
+    const m = /total cycles start -> done: measured ([0-9]+), declared ([0-9]+), predicted by quarch sim ([0-9]+) \([0-9]+ compute \+ 0 stall\)/.exec(r.text)!;
     expect(m[1]).toBe(m[2]);
     expect(m[1]).toBe(m[3]);
   }, ICARUS_TIMEOUT);

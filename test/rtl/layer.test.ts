@@ -3,8 +3,8 @@
  * stride-2 convolution in both simulators, a 3×3 convolution in Verilator, the fully-connected layer in
  * Icarus), and synthetic ones covering both dataflows, every integer precision, every fixed-point
  * rounding mode, padding, strides and ragged folds (Icarus). For every configuration: outputs equal the
- * kernels', measured cycles (start → done) and start-to-start interval equal the declaration, and equal
- * `quarch sim`'s prediction from the generated arch.yaml and mapping.
+ * kernels', measured cycles (start → done) and start-to-start interval equal the declaration, and the
+ * measured total equals `quarch sim`'s predicted total from the generated arch.yaml and mapping.
  */
 import { describe, expect, it } from "vitest";
 import { FIXED_MODES, type FixedMode } from "../../src/ir/requant.js";

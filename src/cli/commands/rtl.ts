@@ -99,7 +99,8 @@ export function renderRtlReport(b: BuiltDesign, r: RtlRunResult, outDir: string 
     lines.push(`engine cycles: ${d.link.formula}`);
     if (r.prediction !== undefined) {
       const m = r.results[0]?.measured;
-      lines.push(`quarch sim predicts ${r.prediction.computeCycles} compute cycles${m === undefined ? "" : ` (measured ${m.latencyCycles}: ${m.latencyCycles === r.prediction.computeCycles ? "equal" : "DIFFERENT"})`}; its total ${r.prediction.totalCycles} adds DRAM time for weights the engine keeps in ROM`);
+      const p = r.prediction;
+      lines.push(`quarch sim predicts ${p.totalCycles} cycles in total (${p.computeCycles} compute + ${p.totalCycles - p.computeCycles} stall)${m === undefined ? "" : `; measured start -> done ${m.totalCycles}: ${m.totalCycles === p.totalCycles ? "equal" : "DIFFERENT"}`}`);
     }
     lines.push(`reproduce: ${d.link.simCommand}`);
   }
@@ -188,10 +189,11 @@ export async function rtlDemo(): Promise<{ readonly text: string; readonly failu
     const p = run.prediction!;
     const r = run.results[0];
     const lines = [head];
-    if (r === undefined) lines.push(`Icarus Verilog is not installed, so the engine was generated but not simulated (scripts/setup-rtl-tools.sh installs it); the simulator predicts ${p.computeCycles} cycles.`);
+    if (r === undefined) lines.push(`Icarus Verilog is not installed, so the engine was generated but not simulated (scripts/setup-rtl-tools.sh installs it); the simulator predicts ${p.totalCycles} cycles in total.`);
     else {
       lines.push(`${r.version}: ${r.passed} passed, ${r.failed} failed (outputs against quarch's kernels)`);
-      lines.push(`cycles start -> done: measured ${r.measured?.latencyCycles ?? "?"}, declared ${built.design.timing.latencyCycles}, predicted by quarch sim ${p.computeCycles}`);
+      // Totals: the link describes the weight ROM as resident weights, so quarch sim charges no DRAM time.
+      lines.push(`total cycles start -> done: measured ${r.measured?.totalCycles ?? "?"}, declared ${built.design.timing.latencyCycles}, predicted by quarch sim ${p.totalCycles} (${p.computeCycles} compute + ${p.totalCycles - p.computeCycles} stall)`);
     }
     return { text: lines.join("\n"), failure: run.failures[0] };
   } finally {

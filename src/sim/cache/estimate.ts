@@ -84,7 +84,8 @@ export class CacheEstimate {
     const cap = caches.reduce((m, c) => Math.max(m, c.sizeBytes), 0);
     const width = (op: "weights" | "inputs" | "outputs") => Math.min(l1.lineBytes, pow2Floor(arch.buffers[d.holder[op]]!.portBits / 8));
     this.widths = [width("weights"), width("inputs"), width("outputs")];
-    const wBytes = (l.G * l.K * l.C * l.R * l.S * l.wBits) / 8;
+    // Resident weights never pass through the cache.
+    const wBytes = ctx.weightsResident ? 0 : (l.G * l.K * l.C * l.R * l.S * l.wBits) / 8;
     const iBytes = (l.vectorInputs * l.N * l.G * l.C * l.H * l.W * l.aBits) / 8;
     const oBytes = (l.N * l.G * l.K * l.P * l.Q * l.outBits) / 8;
     const sweeps = [1, 1, 1];
