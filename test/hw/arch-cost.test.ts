@@ -1,7 +1,7 @@
 /** The arch file's `cost:` key: PE model, DRAM entry, overrides; unknown keys stay errors (messages pinned). */
 import { describe, expect, it } from "vitest";
-import { SpecError, formatProblem } from "../../src/errors.js";
 import { parseArch } from "../../src/hw/index.js";
+import { archProblems } from "../helpers/arch-problems.js";
 
 const BASE = `version: 1
 name: t
@@ -19,15 +19,7 @@ buffers:
 dram: { bandwidth: 12.8 GB/s, latency: 100 ns }
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseArch(text);
-    return [];
-  } catch (e) {
-    if (!(e instanceof SpecError)) throw e;
-    return e.problems.map(formatProblem);
-  }
-}
+const problems = archProblems;
 
 describe("arch cost: key", () => {
   it("absent: the synthesized PE model by default, no overrides", () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { SpecError, formatProblem } from "../../src/errors.js";
 import { parseArch, parseScaleSimCfg } from "../../src/hw/index.js";
+import { archProblems } from "../helpers/arch-problems.js";
 
 const BASE = `version: 1
 name: t
@@ -23,15 +24,7 @@ dram: { bandwidth: 12.8 GB/s, latency: 100 ns }
 `;
 
 /** The formatted problems of a document, or [] when it is valid. */
-function problems(text: string): string[] {
-  try {
-    parseArch(text);
-    return [];
-  } catch (e) {
-    if (!(e instanceof SpecError)) throw e;
-    return e.problems.map(formatProblem);
-  }
-}
+const problems = archProblems;
 const edit = (from: string, to: string) => {
   expect(BASE).toContain(from);
   return problems(BASE.replace(from, to));

@@ -9,12 +9,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SpecError, formatProblem } from "../../src/errors.js";
 import { type ArchSpec, parseArch } from "../../src/hw/index.js";
 import { type LayerResult, type SimLayer, convLayer, gemmLayer, layersFromList, simulateLayer, simulateNetwork } from "../../src/sim/index.js";
 import { getZoo } from "../../src/zoo/index.js";
 import { REPO } from "../helpers/cli.js";
 import { PRESETS } from "./presets.js";
+import { archProblems } from "../helpers/arch-problems.js";
 
 const SEED = 20261128;
 
@@ -33,15 +33,7 @@ function variant(id: string, resident: boolean): ArchSpec {
   return a;
 }
 
-function problems(text: string): string[] {
-  try {
-    parseArch(text);
-    return [];
-  } catch (e) {
-    if (!(e instanceof SpecError)) throw e;
-    return e.problems.map(formatProblem);
-  }
-}
+const problems = archProblems;
 
 const BASE = `version: 1
 name: t
