@@ -10,10 +10,11 @@ import type { ActionCounts } from "../sim/result.js";
 import { type AreaReport, archArea, enginePes } from "./area.js";
 import { cacheCountsOf } from "./cache-counts.js";
 import { computePricing } from "./compute.js";
-import { type EngineFolding, dataflowFolding } from "./dataflow.js";
+import { ENGINE_MEMORIES, type EngineFolding, type EngineMemory, dataflowFolding } from "./dataflow.js";
 import { applyOverrides } from "./derive.js";
 import { type ActionPrices, type DynamicEnergy, dynamicEnergy } from "./energy.js";
 import { type DramPricing, type Pricing, macPricer, pricing } from "./prices.js";
+import { sramLeakageUw, sramReadPj } from "./sram.js";
 import type { EntryKind, Tag, TechTable } from "./types.js";
 
 export interface CostOptions {
@@ -23,7 +24,10 @@ export interface CostOptions {
   readonly inferences?: number;
 }
 
-/** Energy by component, pJ, in a fixed order: mac, vector, sram.<buffer>, dram, cache.<level>, leakage.<pe|sram|cache>. */
+/**
+ * Energy by component, pJ, in a fixed order: mac, vector, sram.<buffer>, sram.engine-<weights|thresholds>
+ * (dataflow archs), dram, cache.<level>, leakage.<pe|sram|cache>.
+ */
 export type Components = Readonly<Record<string, number>>;
 
 export interface EnergyGroups {
@@ -97,9 +101,19 @@ export interface NetworkCost {
   readonly notes: readonly string[];
 }
 
+/** Every engine's memories leak for the whole run: the engines are all on chip at once. */
+function engineMemoriesLeakageUw(p: Pricing, folding: ReadonlyMap<string, EngineFolding>): number {
+  let uw = 0;
+  for (const f of folding.values()) for (const k of ENGINE_MEMORIES) if (f[k] !== undefined) uw += f[k].banks * sramLeakageUw(p.lookup, f[k].bankBytes);
+  return uw;
+}
+
+/** Dynamic energy of one memory kind: every bank's reads at its capacity and width. */
+const memoryReadPj = (p: Pricing, m: EngineMemory | undefined): number => (m === undefined ? 0 : m.banks * m.readsPerBank * sramReadPj(p.lookup, m.bankBytes, m.widthBits));
+
 function staticPower(p: Pricing, arch: ArchSpec, folding: ReadonlyMap<string, EngineFolding> | undefined): StaticPower {
   const peUw = folding === undefined ? arch.derived.pes * p.compute.peLeakageUw : enginePes(p, folding).leakageUw;
-  const sramUw = p.buffers.reduce((s, b) => s + b.banks * b.bankLeakageUw, 0);
+  const sramUw = p.buffers.reduce((s, b) => s + b.banks * b.bankLeakageUw, 0) + (folding === undefined ? 0 : engineMemoriesLeakageUw(p, folding));
   const cacheUw = p.caches.reduce((s, c) => s + c.leakageUw, 0);
   return { peUw, sramUw, cacheUw, totalUw: peUw + sramUw + cacheUw };
 }
@@ -107,9 +121,11 @@ function staticPower(p: Pricing, arch: ArchSpec, folding: ReadonlyMap<string, En
 /** pJ leaked over `cycles` at `clockHz` by `uw` µW. */
 const leakedPj = (uw: number, cycles: number, clockHz: number) => (uw * 1e6 * cycles) / clockHz;
 
-function components(d: DynamicEnergy, leak: StaticPower, cycles: number, arch: ArchSpec, p: Pricing): Record<string, number> {
+function components(d: DynamicEnergy, leak: StaticPower, cycles: number, arch: ArchSpec, p: Pricing, engine: EngineFolding | null | undefined): Record<string, number> {
   const c: Record<string, number> = { mac: d.mac, vector: d.vector };
   for (const b of p.buffers) c[`sram.${b.name}`] = d.sram[b.name] ?? 0;
+  // null: a dataflow arch's layer without memories (a pool, an add), still listed so every layer has the same keys.
+  if (engine !== undefined) for (const k of ENGINE_MEMORIES) c[`sram.engine-${k}`] = memoryReadPj(p, engine?.[k]);
   c["dram"] = d.dram;
   for (const k of p.caches) c[`cache.${k.name}`] = d.cache[k.name] ?? 0;
   c["leakage.pe"] = leakedPj(leak.peUw, cycles, arch.clockHz);
@@ -125,8 +141,8 @@ export function groupsOf(c: Components): EnergyGroups {
 
 const total = (c: Components) => Object.values(c).reduce((s, v) => s + v, 0);
 
-function layerEnergy(name: string, macs: number, cycles: number, a: ActionCounts, leak: StaticPower, arch: ArchSpec, p: Pricing, prices: ActionPrices): LayerEnergy {
-  const comps = components(dynamicEnergy(a, cacheCountsOf(a).counts, prices), leak, cycles, arch, p);
+function layerEnergy(name: string, macs: number, cycles: number, a: ActionCounts, leak: StaticPower, arch: ArchSpec, p: Pricing, prices: ActionPrices, engine: EngineFolding | null | undefined): LayerEnergy {
+  const comps = components(dynamicEnergy(a, cacheCountsOf(a).counts, prices), leak, cycles, arch, p, engine);
   return { name, macs, cycles, components: comps, groups: groupsOf(comps), totalPj: total(comps) };
 }
 
@@ -134,7 +150,7 @@ function layerEnergy(name: string, macs: number, cycles: number, a: ActionCounts
 export function costNetwork(result: NetworkResult, arch: ArchSpec, table: TechTable, opts: CostOptions = {}): NetworkCost {
   const t = applyOverrides(table, arch.cost.overrides);
   const p = pricing(arch, t);
-  const folding = dataflowFolding(result);
+  const folding = dataflowFolding(result, arch.compute.accumulatorBits);
   const leak = staticPower(p, arch, folding);
   // A dataflow engine's lane group is its SIMD width: one accumulate per SIMD word (xnor, bit-serial).
   const bySimd = new Map<number, ActionPrices>();
@@ -149,10 +165,11 @@ export function costNetwork(result: NetworkResult, arch: ArchSpec, table: TechTa
     }
     return v;
   };
-  const layers = result.layers.map((r) => layerEnergy(r.name, r.macs, r.cycles.total, r.actions, leak, arch, p, pricesOf(r.name)));
+  const engineOf = (name: string) => (folding === undefined ? undefined : (folding.get(name) ?? null));
+  const layers = result.layers.map((r) => layerEnergy(r.name, r.macs, r.cycles.total, r.actions, leak, arch, p, pricesOf(r.name), engineOf(r.name)));
   const comps: Record<string, number> = {};
   for (const l of layers) for (const [k, v] of Object.entries(l.components)) comps[k] = (comps[k] ?? 0) + v;
-  if (layers.length === 0) Object.assign(comps, components(dynamicEnergy(result.actions, new Map(), p.prices), leak, 0, arch, p));
+  if (layers.length === 0) Object.assign(comps, components(dynamicEnergy(result.actions, new Map(), p.prices), leak, 0, arch, p, undefined));
   const groups = groupsOf(comps);
   const totalPj = total(comps);
   const seconds = result.totals.cycles.total / arch.clockHz;
@@ -179,7 +196,7 @@ export function costNetwork(result: NetworkResult, arch: ArchSpec, table: TechTa
   if (arch.caches.length === 0) notes.push("caches: none in this arch (cache term 0)");
   else if (!found.reported) notes.push(`caches: the simulator reported no cache counts (the detailed engine simulates caches), so the cache term is 0; their area and leakage are included`);
   if (found.unreadable.length > 0) notes.push(`caches: counts for ${found.unreadable.join(", ")} in a form quarch cannot read: not priced`);
-  if (folding !== undefined) notes.push(`dataflow engines: ${folding.size} layers' PE × SIMD folding from the simulator sets the PE area and leakage; MACs are priced with each layer's SIMD lanes per accumulate; engine weight memories are not priced`);
+  if (folding !== undefined) notes.push(`dataflow engines: ${folding.size} layers' PE × SIMD folding from the simulator sets the PE area and leakage; MACs are priced with each layer's SIMD lanes per accumulate; each engine's weight and threshold memories are one SRAM bank per PE (read energy by capacity and width, leakage, area: sram.engine-weights, sram.engine-thresholds)`);
   const overrides = Object.keys(arch.cost.overrides);
   if (overrides.length > 0) notes.push(`table entries overridden by the arch file: ${overrides.join(", ")}`);
   return {

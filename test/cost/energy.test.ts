@@ -5,9 +5,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../src/errors.js";
-import { type ActionPrices, applyOverrides, cacheCountsOf, costNetwork, dynamicEnergy, pricing, scaleTable } from "../../src/cost/index.js";
+import { type ActionPrices, applyOverrides, cacheCountsOf, costNetwork, dynamicEnergy, pricing, scaleTable, sramLeakageUw, sramReadPj } from "../../src/cost/index.js";
 import { type ArchSpec, parseArch } from "../../src/hw/index.js";
-import { type NetworkResult, layersFromList, peakMacsPerCycle, simulateNetwork } from "../../src/sim/index.js";
+import { type NetworkResult, applyBits, layersFromList, peakMacsPerCycle, simulateNetwork } from "../../src/sim/index.js";
 import type { ActionCounts } from "../../src/sim/result.js";
 import { getZoo } from "../../src/zoo/index.js";
 import { preset } from "../sim/presets.js";
@@ -183,6 +183,34 @@ dram: { bandwidth: 1.2 GB/s, latency: 100 ns }
     const plain = costNetwork(r, xnor, base()).layers.find((l) => l.name === names[0])!;
     expect(l0.components["mac"]).toBeLessThan(plain.components["mac"]!);
     expect(l0.components["mac"]).toBeCloseTo(l0.macs * 64 * (0.004 + (0.05 + 0.009 * 16) / 8), 3);
+  });
+  it("dataflow engines (FINN): each engine's weight and threshold memories are priced as one SRAM bank per PE", () => {
+    const finn = preset("finn-binary");
+    const layers = applyBits(layersFromList(getZoo("mlp_mnist").layers, 1, "zoo:mlp_mnist"), { bits: { wBits: 1, aBits: 1 } });
+    // Pinned folds with PE > 1 (the target alone leaves these layers at PE 1): banks multiply.
+    const r = simulateNetwork(layers, finn, { mappings: new Map([["fc1", { pe: 4, simd: 16 }], ["fc2", { pe: 2, simd: 8 }]]) });
+    expect(r.dataflow!.layers.map((d) => d.folding.pe)).toEqual([4, 2, 1]);
+    const c = costNetwork(r, finn, base());
+    const L = pricing(finn, base()).lookup;
+    let banks = 0;
+    let leakUw = 0;
+    for (const d of r.dataflow!.layers) {
+      const l = layers.find((x) => x.name === d.name)!;
+      // From the layer's shape, not the summary's memory fields: MH × MW one-bit weights over PE banks,
+      // SIMD weights per read, one read per bank per compute cycle; one 16-bit threshold per channel.
+      const { pe, simd } = d.folding;
+      const wBank = (l.K * l.C) / pe / 8;
+      const tBank = ((l.K / pe) * 16) / 8;
+      const e = c.layers.find((x) => x.name === d.name)!.components;
+      expect(e["sram.engine-weights"]).toBeCloseTo(pe * d.cycles * sramReadPj(L, wBank, simd), 6);
+      expect(e["sram.engine-thresholds"]).toBeCloseTo(pe * (l.K / pe) * sramReadPj(L, tBank, 16), 6);
+      banks += pe;
+      leakUw += pe * (sramLeakageUw(L, wBank) + sramLeakageUw(L, tBank));
+    }
+    expect(c.area.items.find((i) => i.component === "sram.engine-weights")!.units).toBe(banks);
+    const plainSram = pricing(finn, base()).buffers.reduce((s, b) => s + b.banks * b.bankLeakageUw, 0);
+    expect(c.totals.staticPower.sramUw).toBeCloseTo(plainSram + leakUw, 6);
+    expect(c.totals.components["sram.engine-weights"]).toBeGreaterThan(0);
   });
   it("power and TOPS: one MAC = 2 ops; peak from the simulator's precision model", () => {
     const arch = preset("tpu-v1");
