@@ -136,7 +136,7 @@ export function stepsOf(ctx: EvalContext, m: Mapping): { fit: Fit; steps: MacSte
 }
 
 /** Tile shapes (full and remainder extents) with their counts and compute, for the formula. */
-function tileClasses(st: MacSteps): TileClass[] {
+export function tileClasses(st: MacSteps): TileClass[] {
   const ragged: number[] = [];
   let base = 1;
   for (let d = 0; d < 6; d++) {

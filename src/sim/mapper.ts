@@ -9,6 +9,7 @@
 import { MappingError } from "../errors.js";
 import { type Eval, type EvalContext, evaluateMapping, tileFits } from "./cost.js";
 import { type Mapping, allowedSpatial } from "./mapping.js";
+import { planOf, tileFit } from "./plan.js";
 import { type Dim, type SimLayer, TILED_DIMS, type TiledDim } from "./workload.js";
 
 export interface SearchStats {
@@ -147,9 +148,9 @@ function better(a: Eval, b: Eval | undefined): boolean {
 export function checkMinimalFit(ctx: EvalContext): void {
   const l = ctx.layer;
   const one = { N: 1, G: 1, K: 1, C: 1, P: 1, Q: 1 };
-  const e = evaluateMapping(ctx, { dataflow: ctx.flow, spatial: { rows: [], cols: [] }, tile: one, order: [...TILED_DIMS] });
-  if (e.legal) return;
-  const o = e.overflow!;
+  // The tile's fit alone decides (what evaluateMapping checks before it sums any step), so no steps are summed.
+  const o = tileFit(ctx, planOf(ctx, { dataflow: ctx.flow, spatial: { rows: [], cols: [] }, tile: one, order: [...TILED_DIMS] }), one, l.C).overflow;
+  if (o === undefined) return;
   const spec = ctx.arch.buffers[o.buffer]!;
   const what = o.buffer === "weights" ? `one kernel of ${l.R}×${l.S} weights at ${l.wBits} bits` : o.buffer === "inputs" ? `its input window at ${l.aBits} bits` : "its smallest tile";
   const needBytes = Math.ceil(o.needBits / 8) * (spec.doubleBuffered ? 2 : 1);
@@ -235,10 +236,19 @@ export function searchMapping(ctx: EvalContext): MapResult {
 
 /** Evaluate a user-pinned mapping; a MappingError says which buffer it overflows. */
 export function pinnedMapping(ctx: EvalContext, m: Mapping): MapResult {
+  const placed = placePinned(ctx, m);
+  return { mapping: m, eval: evaluateMapping(ctx, m, true), search: placed.search };
+}
+
+/**
+ * A pinned mapping checked to fit, as pinnedMapping checks it, but not evaluated: for the detailed engine,
+ * which walks the tiles itself. A MappingError says which buffer it overflows.
+ */
+export function placePinned(ctx: EvalContext, m: Mapping): Pick<MapResult, "mapping" | "search"> {
   checkMinimalFit(ctx);
-  const e = evaluateMapping(ctx, m, true);
-  if (!e.legal) {
-    const o = e.overflow!;
+  // What evaluateMapping finds illegal: the tile's fit, before any step is summed.
+  const o = tileFit(ctx, planOf(ctx, m), m.tile, Math.ceil(ctx.layer.C / m.tile.C)).overflow;
+  if (o !== undefined) {
     throw new MappingError({
       path: `layer "${ctx.layer.name}" mapping`,
       message: `does not fit: its tile needs ${o.needBits} bits of buffers.${o.buffer}, which holds ${o.haveBits} bits per tile`,
@@ -246,5 +256,5 @@ export function pinnedMapping(ctx: EvalContext, m: Mapping): MapResult {
       expected: "smaller tile extents",
     });
   }
-  return { mapping: m, eval: e, search: { spatialOptions: 1, space: 1, evaluated: 1, legal: 1 } };
+  return { mapping: m, search: { spatialOptions: 1, space: 1, evaluated: 1, legal: 1 } };
 }

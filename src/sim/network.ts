@@ -14,11 +14,11 @@ import { type Eval, evalOf, makeContext, stepsOf } from "./cost.js";
 import { type DataflowSummary, simulateDataflow } from "./dataflow/finn.js";
 import { type DetailedLayer, detailedMapping, detailedVector } from "./detailed/engine.js";
 import { kernelMapping } from "./kernels.js";
-import { type MapResult, pinnedMapping, searchMapping } from "./mapper.js";
+import { type MapResult, pinnedMapping, placePinned, searchMapping } from "./mapper.js";
 import { type Mapping, mappingFromJson } from "./mapping.js";
 import type { EvalContext } from "./plan.js";
 import { peakMacsPerCycle } from "./precision.js";
-import { type ActionCounts, type CacheActions, type LayerCacheReport, type LayerResult, type SimActionCounts, layerResult } from "./result.js";
+import { type ActionCounts, type CacheActions, type LayerResult, type SimActionCounts, layerResult } from "./result.js";
 import type { StepOut, Stepper } from "./steps.js";
 import { sumSteps } from "./totals.js";
 import { VectorSteps, evaluateVector } from "./vector-ops.js";
@@ -60,18 +60,35 @@ function memoKey(l: SimLayer, inOn: boolean, outOn: boolean): string {
   return [l.kind, l.N, l.G, l.K, l.C, l.P, l.Q, l.R, l.S, l.H, l.W, l.strideH, l.strideW, l.dilationH, l.dilationW, ...l.pads, l.wBits, l.aBits, l.outBits, inOn, outOn].join(",");
 }
 
+/** A pinned mapping or the arch's kernel loop nest, if the layer has one. */
+function pinnedOf(ctx: EvalContext, opts: LayerOptions): Mapping | undefined {
+  const layer = ctx.layer;
+  const c = ctx.arch.compute;
+  if (opts.mapping !== undefined) return mappingFromJson(opts.mapping, layer, ctx.flow, `mapping for "${layer.name}"`);
+  if (c.kind === "vector" && c.kernel !== undefined) return kernelMapping(c.kernel, layer);
+  return undefined;
+}
+
 /** The mapping of a MAC layer: pinned, the arch's kernel loop nest, or the mapper's choice. */
 export function mapLayer(ctx: EvalContext, opts: LayerOptions, memo?: MappingMemo): MapResult {
   const layer = ctx.layer;
-  const c = ctx.arch.compute;
-  if (opts.mapping !== undefined) return pinnedMapping(ctx, mappingFromJson(opts.mapping, layer, ctx.flow, `mapping for "${layer.name}"`));
-  if (c.kind === "vector" && c.kernel !== undefined) return pinnedMapping(ctx, kernelMapping(c.kernel, layer));
+  const pinned = pinnedOf(ctx, opts);
+  if (pinned !== undefined) return pinnedMapping(ctx, pinned);
   const key = memoKey(layer, ctx.inputResident, ctx.outputResident);
   const hit = memo?.get(key);
   if (hit !== undefined) return hit;
   const mapped = searchMapping(ctx);
   memo?.set(key, mapped);
   return mapped;
+}
+
+/**
+ * The detailed engine's mapping of a MAC layer. It walks the tiles itself, so a pinned (or kernel) mapping
+ * is only checked to fit, as mapLayer checks it, and not summed analytically as well.
+ */
+function placeLayer(ctx: EvalContext, opts: LayerOptions, memo?: MappingMemo): Pick<MapResult, "mapping" | "search"> {
+  const pinned = pinnedOf(ctx, opts);
+  return pinned === undefined ? mapLayer(ctx, opts, memo) : placePinned(ctx, pinned);
 }
 
 /** The analytic evaluation with the cache estimate in place of the DRAM model. */
@@ -103,33 +120,31 @@ export function simulateLayer(layer: SimLayer, arch: ArchSpec, opts: LayerOption
     throw new MappingError({ path: `layer "${layer.name}"`, message: "a dataflow arch runs whole networks (one engine per layer)", expected: "simulateNetwork, or quarch sim on the network" });
   }
   const ctx = makeContext(layer, arch, opts.inputOnChip ?? false, opts.outputOnChip ?? false);
-  const mapped = layer.kind === "vector" ? undefined : mapLayer(ctx, opts, memo);
   const engine = opts.engine ?? "analytic";
+  const mapped = layer.kind === "vector" || engine === "detailed" ? undefined : mapLayer(ctx, opts, memo);
   const cached = arch.caches.length > 0;
   const caches = cached ? (opts.caches ?? { layout: new Arena().layout(layer), warmInputs: false }) : undefined;
-  let cache: { report: LayerCacheReport; actions: Record<string, CacheActions> } | undefined;
-  let result: LayerResult;
   const stream = caches === undefined ? "" : describeStream(layer, caches.layout, ctx.psumBits, arch);
   if (engine === "detailed") {
+    const placed = layer.kind === "vector" ? undefined : placeLayer(ctx, opts, memo);
+    const mapping = placed?.mapping;
     const hierarchy = caches === undefined ? undefined : (caches.hierarchy ?? new Hierarchy(arch, opts.seed ?? 1));
-    const hook = opts.onStepOf?.(layer, mapped?.mapping ?? null);
+    const hook = opts.onStepOf?.(layer, mapping ?? null);
     const dopts = {
       ...(hierarchy === undefined ? {} : { cache: { hierarchy, layout: caches!.layout } }),
       ...(opts.traceSteps === undefined ? {} : { traceSteps: opts.traceSteps }),
       ...(hook === undefined ? {} : { onStep: hook }),
     };
-    const d: DetailedLayer = mapped === undefined ? detailedVector(ctx, dopts) : detailedMapping(ctx, mapped.mapping, dopts);
-    if (d.cache !== undefined) cache = simulatedReport(d.cache, arch, stream);
-    result = { ...layerResult(ctx, { ...d.eval, classes: mapped?.eval.classes ?? evaluateVector(ctx).classes }, mapped), engine, timeline: d.timeline };
-  } else if (caches !== undefined) {
-    const { eval: e, est } = estimated(ctx, mapped, caches.warmInputs);
-    cache = estimatedReport(arch.caches[0]!.name, est.accesses[0]! + est.accesses[1]! + est.accesses[2]!, est.misses[0]! + est.misses[1]! + est.misses[2]!, est.compulsory, stream);
-    result = { ...layerResult(ctx, e, mapped), engine };
-  } else {
-    result = { ...layerResult(ctx, mapped?.eval ?? evaluateVector(ctx), mapped), engine };
+    const d: DetailedLayer = mapping === undefined ? detailedVector(ctx, dopts) : detailedMapping(ctx, mapping, dopts);
+    const cache = d.cache === undefined ? undefined : simulatedReport(d.cache, arch, stream);
+    return layerResult(ctx, d.eval, placed, { engine, timeline: d.timeline, ...(cache === undefined ? {} : { cache }) });
   }
-  if (cache === undefined) return result;
-  return { ...result, cache: cache.report, actions: { ...result.actions, caches: cache.actions } };
+  if (caches !== undefined) {
+    const { eval: e, est } = estimated(ctx, mapped, caches.warmInputs);
+    const cache = estimatedReport(arch.caches[0]!.name, est.accesses[0]! + est.accesses[1]! + est.accesses[2]!, est.misses[0]! + est.misses[1]! + est.misses[2]!, est.compulsory, stream);
+    return layerResult(ctx, e, mapped, { engine, cache });
+  }
+  return layerResult(ctx, mapped?.eval ?? evaluateVector(ctx), mapped, { engine });
 }
 
 export interface NetworkTotals {
@@ -286,7 +301,7 @@ export function simulateNetwork(layers: readonly SimLayer[], arch: ArchSpec, opt
 function networkCache(arch: ArchSpec, seed: number, h: Hierarchy | undefined, actions: SimActionCounts): NetworkCacheReport {
   if (h !== undefined) {
     const stats: Record<string, number> = {};
-    h.levels.forEach((lv, i) => Object.assign(stats, gem5Stats(lv.spec.name, lv.c, arch.caches[i]!.hitLatencyCycles)));
+    h.levels.forEach((lv, i) => gem5Stats(lv.spec.name, lv.c, arch.caches[i]!.hitLatencyCycles, stats));
     return { source: "simulated", seed, stats };
   }
   const name = arch.caches[0]!.name;

@@ -134,8 +134,19 @@ function formulaOf(ctx: EvalContext, e: Eval): string {
   return lines.join("\n");
 }
 
-/** Assemble the per-layer result from an evaluation (and the mapping it came from, for MAC layers). */
-export function layerResult(ctx: EvalContext, e: Eval, mapped: MapResult | undefined): LayerResult {
+/** What a simulation adds after a layer's numbers: the engine, the detailed timeline, the cache report and counts. */
+export interface ResultTail {
+  readonly engine: "analytic" | "detailed";
+  readonly timeline?: Timeline;
+  readonly cache?: { readonly report: LayerCacheReport; readonly actions: Readonly<Record<string, CacheActions>> };
+}
+
+/**
+ * Assemble the per-layer result from an evaluation (and the mapping it came from, for MAC layers); `tail`
+ * becomes its last keys (and the cache counts its actions' last), built into the one object instead of
+ * copied onto it.
+ */
+export function layerResult(ctx: EvalContext, e: Eval, mapped: Pick<MapResult, "mapping" | "search"> | undefined, tail?: ResultTail): LayerResult {
   const l = ctx.layer;
   const arch: ArchSpec = ctx.arch;
   const macs = macsOf(l);
@@ -198,6 +209,10 @@ export function layerResult(ctx: EvalContext, e: Eval, mapped: MapResult | undef
       arrayPasses: e.passes,
       buffers: Object.fromEntries(Object.entries(e.bufferBits).map(([b, x]) => [b, { readBits: x!.read, writeBits: x!.write }])),
       dram: { readBits: dramRead, writeBits: dramWrite },
+      ...(tail?.cache === undefined ? {} : { caches: tail.cache.actions }),
     },
+    ...(tail === undefined ? {} : { engine: tail.engine }),
+    ...(tail?.timeline === undefined ? {} : { timeline: tail.timeline }),
+    ...(tail?.cache === undefined ? {} : { cache: tail.cache.report }),
   };
 }

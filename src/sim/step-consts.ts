@@ -70,14 +70,14 @@ export function constsOf(ctx: EvalContext, plan: Plan): StepConsts {
   const roles = plan.roles;
   const slotOf = (x: string) => (roles.stationary === x ? 0 : roles.rowStream === x ? 1 : 2);
   const k: StepConsts = {
-    rowsIdx: Int32Array.from(plan.rowsIdx), colsIdx: Int32Array.from(plan.colsIdx), streamIdx: Int32Array.from(plan.streamIdx), foldIdx: Int32Array.from(plan.foldIdx),
+    rowsIdx: new Int32Array(plan.rowsIdx), colsIdx: new Int32Array(plan.colsIdx), streamIdx: new Int32Array(plan.streamIdx), foldIdx: new Int32Array(plan.foldIdx),
     rowsCap: ctx.arrayRows * plan.dRows, cols: ctx.arrayCols, depthSteps: plan.redStreamed && !plan.redOnRows, depth: ctx.depth,
     rowsCapInv: exactInverse(ctx.arrayRows * plan.dRows), colsInv: exactInverse(ctx.arrayCols), depthInv: exactInverse(ctx.depth),
     perStep: ctx.cyclesPerStep, passOverhead: pipe.fillCycles + pipe.drainCycles, tileOverhead: pipe.perTileOverheadCycles,
-    slotsPerStep: ctx.arrayRows * ctx.arrayCols * ctx.depth, slot: Int32Array.from([slotOf("weights"), slotOf("inputs"), slotOf("outputs")]),
+    slotsPerStep: ctx.arrayRows * ctx.arrayCols * ctx.depth, slot: new Int32Array([slotOf("weights"), slotOf("inputs"), slotOf("outputs")]),
     rsR: plan.rsR, rsC: plan.rsC, csR: plan.csR, csC: plan.csC,
     wBits: l.wBits, aBits: l.aBits, outBits: l.outBits, psumBits: ctx.psumBits, R: l.R, S: l.S, RS: l.R * l.S, inRes: ctx.inputResident, outRes: ctx.outputResident, wRes: ctx.weightsResident,
-    spanP: Float64Array.from([l.strideH, l.pads[0]!, l.R, l.dilationH, l.H]), spanQ: Float64Array.from([l.strideW, l.pads[1]!, l.S, l.dilationW, l.W]),
+    spanP: new Float64Array([l.strideH, l.pads[0]!, l.R, l.dilationH, l.H]), spanQ: new Float64Array([l.strideW, l.pads[1]!, l.S, l.dilationW, l.W]),
   };
   CONSTS.set(plan, k);
   return k;
@@ -153,7 +153,7 @@ export function repsOf(ctx: EvalContext, k: StepConsts, d: number, n: number, t:
     values.push(x);
     mult.push(1);
   }
-  const r = { values: Int32Array.from(values), mult: Float64Array.from(mult), count: values.length };
+  const r = { values: new Int32Array(values), mult: new Float64Array(mult), count: values.length };
   cache.set(key, r);
   return r;
 }

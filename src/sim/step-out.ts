@@ -76,6 +76,8 @@ export class Channel {
   /** Buffer index (BUF_INDEX) holding weights, inputs, outputs. */
   readonly holder: Int32Array;
   readonly dbOp: Uint8Array;
+  /** Some operand's buffer is double-buffered: its transfers overlap compute and take port words then. */
+  readonly overlaps: boolean;
   readonly ports: readonly (Port | undefined)[];
   /** Per buffer (BUF_INDEX): port bits and banks (1 where there is no such buffer: never read). */
   private readonly portBits = new Float64Array(4);
@@ -94,8 +96,9 @@ export class Channel {
     this.burst = ctx.burstBits;
     this.shared = a.derived.dramShared;
     const h = a.derived.holder;
-    this.holder = Int32Array.from([BUF_INDEX[h.weights], BUF_INDEX[h.inputs], BUF_INDEX[h.outputs]]);
-    this.dbOp = Uint8Array.from([h.weights, h.inputs, h.outputs].map((b) => (a.buffers[b]!.doubleBuffered ? 1 : 0)));
+    this.holder = new Int32Array([BUF_INDEX[h.weights], BUF_INDEX[h.inputs], BUF_INDEX[h.outputs]]);
+    this.dbOp = new Uint8Array([h.weights, h.inputs, h.outputs].map((b) => (a.buffers[b]!.doubleBuffered ? 1 : 0)));
+    this.overlaps = this.dbOp.includes(1);
     this.ports = (["weights", "inputs", "outputs", "unified"] as const).map((b) => {
       const s = a.buffers[b];
       return s === undefined ? undefined : { bits: s.portBits, banks: s.banks };
@@ -131,6 +134,19 @@ export class Channel {
 
   /** Port cycles of the overlapped phase: array streams `arrayBits` per operand plus overlapped transfers. */
   port(o: StepOut, wArr: number, iArr: number, oArr: number): number {
+    this.arrayWords(wArr, iArr, oArr);
+    for (let i = 0; i < o.nT; i++) if (o.db[i] === 1) this.addWords(KIND_OPERAND[o.kind[i]!]!, o.bits[i]!);
+    return this.bankCycles();
+  }
+
+  /** `port` of a step whose transfers all run serially (none overlaps compute). */
+  arrayPort(wArr: number, iArr: number, oArr: number): number {
+    this.arrayWords(wArr, iArr, oArr);
+    return this.bankCycles();
+  }
+
+  /** Port words of the array streams, per buffer (into `words`). */
+  private arrayWords(wArr: number, iArr: number, oArr: number): void {
     const w = this.words;
     w[0] = 0;
     w[1] = 0;
@@ -143,7 +159,11 @@ export class Channel {
       const b = this.holder[2]!;
       w[b] = w[b]! + 2 * ceilDiv(oArr, this.portBits[b]!, this.portInv[b]!);
     }
-    for (let i = 0; i < o.nT; i++) if (o.db[i] === 1) this.addWords(KIND_OPERAND[o.kind[i]!]!, o.bits[i]!);
+  }
+
+  /** Cycles of the busiest buffer: its words spread over its banks. */
+  private bankCycles(): number {
+    const w = this.words;
     let port = 0;
     for (let b = 0; b < 4; b++) if (w[b]! > 0) port = Math.max(port, ceilDiv(w[b]!, this.banks[b]!, this.banksInv[b]!));
     return port;

@@ -62,6 +62,19 @@ const E = new Float64Array(8);
 const EN = new Float64Array(8);
 const EP = new Float64Array(8);
 
+/**
+ * A step's compute, array traffic and array ports depend on its tile only through the tile's extents,
+ * i.e. through which dimensions sit at their last (remainder) tile: `describe` memoizes them per such mask
+ * (bit d set: dimension d at its last index). Per entry: compute, macs, passes, steps, slots, acc[3], and
+ * the port cycles of the array streams alone. One memo serves every MacSteps (allocating it per instance
+ * would cost more than it saves on a small layer): an entry is valid for the instance whose generation
+ * wrote it, and every aim() takes a new generation, so an entry never outlives the mapping it describes.
+ */
+const MEMO = 9;
+const MEMO_COST = new Float64Array(64 * MEMO);
+const MEMO_GEN = new Float64Array(64);
+let generations = 0;
+
 /** The steps of a MAC layer under one mapping. */
 export class MacSteps implements Stepper {
   // Set by `aim` (the constructor's, or evaluateMapping's reuse of one instance).
@@ -84,6 +97,8 @@ export class MacSteps implements Stepper {
   private oWord = 0;
   private ctx!: EvalContext;
   private k!: StepConsts;
+  /** This mapping's generation in the memo (MEMO_GEN). */
+  private gen = 0;
 
   constructor(ctx: EvalContext, m: Mapping, complete: boolean, plan: Plan = planOf(ctx, m)) {
     this.aim(ctx, m, complete, plan);
@@ -98,6 +113,7 @@ export class MacSteps implements Stepper {
     this.ctx = ctx;
     this.channel = channelOf(ctx);
     this.k = constsOf(ctx, plan);
+    this.gen = ++generations;
     const tl = m.tile;
     this.setDim(0, l.N, tl.N);
     this.setDim(1, l.G, tl.G);
@@ -159,7 +175,6 @@ export class MacSteps implements Stepper {
   }
 
   describe(j: Int32Array, o: StepOut): void {
-    const k = this.k;
     const e = E;
     const n = this.n;
     const t = this.t;
@@ -170,17 +185,43 @@ export class MacSteps implements Stepper {
     // at its last index) and the one that advanced before it (μ: the innermost not at its first).
     let lam = -1;
     let mu = -1;
+    let last = 0;
     for (let i = 0; i < 6; i++) {
       const d = oi[i]!;
       const x = j[d]!;
       oj[d] = x;
-      if (x === n[d]! - 1) e[d] = rem[d]!;
-      else {
+      if (x === n[d]! - 1) {
+        e[d] = rem[d]!;
+        last |= 1 << d;
+      } else {
         e[d] = t[d]!;
         lam = i;
       }
       if (x > 0) mu = i;
     }
+    const memo = MEMO_COST;
+    const at = last * MEMO;
+    if (MEMO_GEN[last] !== this.gen) {
+      this.tileCost(e, at);
+      MEMO_GEN[last] = this.gen;
+    }
+    o.compute = memo[at]!;
+    o.macs = memo[at + 1]!;
+    o.passes = memo[at + 2]!;
+    o.steps = memo[at + 3]!;
+    o.slots = memo[at + 4]!;
+    o.acc[0] = memo[at + 5]!;
+    o.acc[1] = memo[at + 6]!;
+    o.acc[2] = memo[at + 7]!;
+    this.transfers(j, e, lam, mu, o);
+    // Overlapped transfers add their words to the array's; without double buffering there are none.
+    o.port = this.channel.overlaps ? this.channel.port(o, o.acc[0]! * this.k.wBits, o.acc[1]! * this.k.aBits, o.acc[2]! * this.oWord) : memo[at + 8]!;
+  }
+
+  /** Compute and array traffic of a tile of extents `e` (R and S at 6 and 7), into the memo at `at`. */
+  private tileCost(e: Float64Array, at: number): void {
+    const k = this.k;
+    const memo = MEMO_COST;
     e[6] = k.R;
     e[7] = k.S;
     // Compute: passes over the array (timing-models.md), as in the analytic formula.
@@ -196,19 +237,28 @@ export class MacSteps implements Stepper {
     const foldsCols = ceilDiv(colsExt, k.cols, k.colsInv);
     const steps = k.depthSteps ? ceilDiv(T, k.depth, k.depthInv) : T;
     const passes = foldsRows * foldsCols * F;
-    o.compute = passes * (steps * k.perStep + k.passOverhead) + k.tileOverhead;
-    o.macs = e[0]! * e[1]! * e[2]! * e[3]! * e[4]! * e[5]! * k.RS;
-    o.passes = passes;
-    o.steps = steps;
-    o.slots = passes * steps * k.slotsPerStep;
+    memo[at] = passes * (steps * k.perStep + k.passOverhead) + k.tileOverhead;
+    memo[at + 1] = e[0]! * e[1]! * e[2]! * e[3]! * e[4]! * e[5]! * k.RS;
+    memo[at + 2] = passes;
+    memo[at + 3] = steps;
+    memo[at + 4] = passes * steps * k.slotsPerStep;
     const stat = rowsExt * colsExt * F;
     const row = T * (k.rsR ? rowsExt : foldsRows) * (k.rsC ? colsExt : foldsCols) * F;
     const col = T * (k.csR ? rowsExt : foldsRows) * (k.csC ? colsExt : foldsCols) * F;
     for (let x = 0; x < 3; x++) {
       const sl = k.slot[x]!;
-      o.acc[x] = sl === 0 ? stat : sl === 1 ? row : col;
+      memo[at + 5 + x] = sl === 0 ? stat : sl === 1 ? row : col;
     }
+    memo[at + 8] = this.channel.arrayPort(memo[at + 5]! * k.wBits, memo[at + 6]! * k.aBits, memo[at + 7]! * this.oWord);
+  }
 
+  /** The step's transfers: the finished output tile's drain and the next tile's fetches (`o.nT` of them). */
+  private transfers(j: Int32Array, e: Float64Array, lam: number, mu: number, o: StepOut): void {
+    const k = this.k;
+    const n = this.n;
+    const t = this.t;
+    const rem = this.rem;
+    const oi = this.oi;
     const ch = this.channel;
     o.nT = 0;
     // Without double buffering the finished output tile drains first, then the next tile's operands load
@@ -256,7 +306,6 @@ export class MacSteps implements Stepper {
       }
       this.drain(o, jp, eP, -1);
     }
-    o.port = ch.port(o, o.acc[0]! * k.wBits, o.acc[1]! * k.aBits, o.acc[2]! * this.oWord);
   }
 
   private drain(o: StepOut, j: Int32Array, e: Float64Array, which: number): void {

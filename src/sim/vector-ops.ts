@@ -6,7 +6,7 @@
  * chunk computes. Chunk sizes differ by at most one element, so both engines walk every chunk.
  */
 import type { EvalContext } from "./cost.js";
-import { type Eval, evalOf } from "./cost.js";
+import { type Eval, type TileClass, evalOf } from "./cost.js";
 import { type Channel, type StepOut, type Stepper, X_INPUTS, X_INPUTS2, X_OUTPUT, channelOf } from "./steps.js";
 import { sumSteps } from "./totals.js";
 import { outputCount } from "./workload.js";
@@ -117,6 +117,11 @@ export class VectorSteps implements Stepper {
 export function evaluateVector(ctx: EvalContext): Eval {
   const st = new VectorSteps(ctx);
   const t = sumSteps(st);
+  return evalOf(ctx, t, ctx.layer.outBits, [0, 0, 0], vectorClasses(ctx, st, t.compute));
+}
+
+/** The formula's tile class of a vector layer: all its chunks, with their summed compute. */
+export function vectorClasses(ctx: EvalContext, st: VectorSteps, compute: number): TileClass[] {
   const l = ctx.layer;
-  return evalOf(ctx, t, l.outBits, [0, 0, 0], [{ count: st.tiles, passes: 0, steps: Math.ceil((l.R * l.S * l.vectorInputs * st.outElems) / ctx.arch.derived.vectorLanes), cycles: t.compute }]);
+  return [{ count: st.tiles, passes: 0, steps: Math.ceil((l.R * l.S * l.vectorInputs * st.outElems) / ctx.arch.derived.vectorLanes), cycles: compute }];
 }

@@ -8,7 +8,8 @@
  *
  * Written for speed (≥ 20 M accesses/s): typed arrays, line numbers as int32 tags, no allocation per
  * access, and a fast path for the line touched last (sequential streams hit it most of the time; the fast
- * path is exact because re-touching the most recent line changes no replacement order).
+ * path is exact because re-touching the most recent line changes no replacement order). `accessRun` walks
+ * a transfer's consecutive accesses in one loop, the fast path inline.
  */
 import type { CacheReplacement, CacheSpec, CacheWritePolicy } from "../../hw/types.js";
 
@@ -64,8 +65,17 @@ export class CacheLevel {
   private clock = 0;
   private rng: number;
   private lastLine = -1;
+  /** The slot holding lastLine (valid while lastLine ≥ 0: only this level's misses move lines, and a miss resets both). */
+  private lastSlot = -1;
+  private readonly hitLatency: number;
   private readonly seen = new Map<number, Uint32Array>();
+  /** The page of `seen` a miss looked up last (misses are mostly sequential: one page serves many); none yet. */
+  private seenKey = -1;
+  private seenPage: Uint32Array = new Uint32Array(0);
   private readonly lineBits: number;
+  /** A line's fill time from the memory port filled from last (memory(addr) names one of very few ports). */
+  private fillPort: MemoryPort | undefined;
+  private fillCycles = 0;
 
   /**
    * `next` receives this level's misses and write-backs; without it, `memory(addr)` names the memory
@@ -93,6 +103,7 @@ export class CacheLevel {
     // xorshift32 must not start at 0.
     this.rng = (seed >>> 0) || 0x9e3779b9;
     this.lineBits = spec.lineBytes * 8;
+    this.hitLatency = spec.hitLatencyCycles;
   }
 
   /** One access of `bytes` at byte address `addr` (never crossing a line). Returns its cycles. */
@@ -103,10 +114,10 @@ export class CacheLevel {
       c.hits++;
       if (write) {
         c.writeHits++;
-        return this.spec.hitLatencyCycles + this.writeHit(line, -1, bytes);
+        return this.hitLatency + this.writeHit(line, this.lastSlot, bytes);
       }
       c.readHits++;
-      return this.spec.hitLatencyCycles;
+      return this.hitLatency;
     }
     const base = (line & this.setMask) * this.ways;
     const tags = this.tags;
@@ -116,30 +127,47 @@ export class CacheLevel {
         if (this.policy === 0) this.stamp[base + w] = ++this.clock;
         else if (this.policy === 1) this.touch(line & this.setMask, w);
         this.lastLine = line;
+        this.lastSlot = base + w;
         if (write) {
           c.writeHits++;
-          return this.spec.hitLatencyCycles + this.writeHit(line, base + w, bytes);
+          return this.hitLatency + this.writeHit(line, base + w, bytes);
         }
         c.readHits++;
-        return this.spec.hitLatencyCycles;
+        return this.hitLatency;
       }
     }
     return this.miss(line, base, write, bytes);
   }
 
+  /**
+   * The accesses of `bytes` at first, first + bytes, … below `end` (aligned, so none crosses a line), in
+   * order; returns their cycles. Every access is simulated exactly as `access` would; those to the line
+   * touched last take its fast path here, in the loop, and their hit counts are added when the run ends
+   * (the counters are only read between transfers).
+   */
+  accessRun(first: number, end: number, write: boolean, bytes: number): number {
+    const shift = this.lineShift;
+    let cycles = 0;
+    let fast = 0;
+    for (let a = first; a < end; a += bytes) {
+      if (a >>> shift === this.lastLine) {
+        fast++;
+        if (write) cycles += this.writeHit(this.lastLine, this.lastSlot, bytes);
+      } else cycles += this.access(a, write, bytes);
+    }
+    const c = this.c;
+    c.hits += fast;
+    if (write) c.writeHits += fast;
+    else c.readHits += fast;
+    return cycles + fast * this.hitLatency;
+  }
+
   private writeHit(line: number, slot: number, bytes: number): number {
     if (this.writeBack) {
-      if (slot < 0) slot = this.slotOf(line);
       this.dirty[slot] = 1;
       return 0;
     }
     return this.writeNext(line * this.lineBytes, bytes);
-  }
-
-  private slotOf(line: number): number {
-    const base = (line & this.setMask) * this.ways;
-    for (let w = 0; w < this.ways; w++) if (this.tags[base + w] === line) return base + w;
-    throw new Error("internal: the last line is not resident");
   }
 
   private miss(line: number, base: number, write: boolean, bytes: number): number {
@@ -153,7 +181,7 @@ export class CacheLevel {
       cost = this.writeNext(line * this.lineBytes, bytes);
       this.lastLine = -1;
       c.missCycles += cost;
-      return this.spec.hitLatencyCycles + cost;
+      return this.hitLatency + cost;
     }
     const set = line & this.setMask;
     let w = -1;
@@ -178,9 +206,10 @@ export class CacheLevel {
     this.stamp[slot] = ++this.clock;
     if (this.policy === 1) this.touch(set, w);
     this.lastLine = line;
+    this.lastSlot = slot;
     if (write && !this.writeBack) cost += this.writeNext(line * this.lineBytes, bytes);
     c.missCycles += cost;
-    return this.spec.hitLatencyCycles + cost;
+    return this.hitLatency + cost;
   }
 
   private victim(set: number, base: number): number {
@@ -231,7 +260,11 @@ export class CacheLevel {
     if (this.next !== undefined) return this.next.access(addr, false, this.lineBytes);
     const m = this.memory(addr);
     this.memReadBits += this.lineBits;
-    return m.latencyCycles + Math.ceil(this.lineBits / m.readBitsPerCycle);
+    if (m !== this.fillPort) {
+      this.fillPort = m;
+      this.fillCycles = m.latencyCycles + Math.ceil(this.lineBits / m.readBitsPerCycle);
+    }
+    return this.fillCycles;
   }
 
   private writeBackLine(addr: number): number {
@@ -248,8 +281,14 @@ export class CacheLevel {
 
   private markSeen(line: number): void {
     const key = line >>> 15;
-    let page = this.seen.get(key);
-    if (page === undefined) this.seen.set(key, (page = new Uint32Array(1024)));
+    let page = this.seenPage;
+    if (key !== this.seenKey) {
+      const known = this.seen.get(key);
+      if (known === undefined) this.seen.set(key, (page = new Uint32Array(1024)));
+      else page = known;
+      this.seenKey = key;
+      this.seenPage = page;
+    }
     const i = line & 0x7fff;
     const word = i >>> 5;
     const bit = 1 << (i & 31);

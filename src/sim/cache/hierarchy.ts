@@ -26,8 +26,6 @@ export interface HierarchySnapshot {
 export class Hierarchy {
   readonly levels: readonly CacheLevel[];
   readonly l1: CacheLevel;
-  /** Accesses the compute side made (L1 accesses). */
-  accesses = 0;
   readonly seed: number;
 
   constructor(arch: ArchSpec, seed = 1) {
@@ -54,19 +52,15 @@ export class Hierarchy {
     return this.levels[this.levels.length - 1]!;
   }
 
+  /** Accesses the compute side made: L1's, each a hit or a miss (only `range` reaches L1). */
+  get accesses(): number {
+    return this.l1.c.hits + this.l1.c.misses;
+  }
+
   /** Accesses of `width` bytes (a power of two, at most a line) covering bytes [lo, hi); returns cycles. */
   range(lo: number, hi: number, write: boolean, width: number): number {
     if (hi <= lo) return 0;
-    const first = lo - (lo % width);
-    const l1 = this.l1;
-    let cycles = 0;
-    let n = 0;
-    for (let a = first; a < hi; a += width) {
-      cycles += l1.access(a, write, width);
-      n++;
-    }
-    this.accesses += n;
-    return cycles;
+    return this.l1.accessRun(lo - (lo % width), hi, write, width);
   }
 
   snapshot(): HierarchySnapshot {
@@ -94,27 +88,29 @@ export function diffSnapshots(a: HierarchySnapshot, b: HierarchySnapshot): Hiera
   };
 }
 
-/** gem5-style statistics of one level (`system.<name>.…`); latencies in cycles. */
-export function gem5Stats(name: string, c: CacheCounters, hitLatencyCycles: number): Record<string, number> {
-  const p = `system.${name}.`;
+/** The statistic names in the order gem5Stats writes them (the prefix `system.<name>.` added). */
+const GEM5_KEYS = [
+  "overallHits::total", "overallMisses::total", "overallAccesses::total", "overallMissRate::total", "overallAvgMissLatency::total",
+  "demandHits::total", "demandMisses::total", "demandAccesses::total", "demandMissRate::total",
+  "ReadReq.hits::total", "ReadReq.misses::total", "WriteReq.hits::total", "WriteReq.misses::total",
+  "replacements", "writebacks::total", "compulsoryMisses::total",
+] as const;
+
+/** Prefixed names per level name: every layer reports them, so the strings are built once. */
+const gem5Names = new Map<string, readonly string[]>();
+
+/** gem5-style statistics of one level (`system.<name>.…`); latencies in cycles. Written into `into` when given. */
+export function gem5Stats(name: string, c: CacheCounters, hitLatencyCycles: number, into: Record<string, number> = {}): Record<string, number> {
+  let k = gem5Names.get(name);
+  if (k === undefined) gem5Names.set(name, (k = GEM5_KEYS.map((s) => `system.${name}.${s}`)));
   const acc = c.hits + c.misses;
   const rate = acc > 0 ? c.misses / acc : 0;
-  return {
-    [`${p}overallHits::total`]: c.hits,
-    [`${p}overallMisses::total`]: c.misses,
-    [`${p}overallAccesses::total`]: acc,
-    [`${p}overallMissRate::total`]: rate,
-    [`${p}overallAvgMissLatency::total`]: c.misses > 0 ? hitLatencyCycles + c.missCycles / c.misses : 0,
-    [`${p}demandHits::total`]: c.hits,
-    [`${p}demandMisses::total`]: c.misses,
-    [`${p}demandAccesses::total`]: acc,
-    [`${p}demandMissRate::total`]: rate,
-    [`${p}ReadReq.hits::total`]: c.readHits,
-    [`${p}ReadReq.misses::total`]: c.readMisses,
-    [`${p}WriteReq.hits::total`]: c.writeHits,
-    [`${p}WriteReq.misses::total`]: c.writeMisses,
-    [`${p}replacements`]: c.replacements,
-    [`${p}writebacks::total`]: c.writebacks,
-    [`${p}compulsoryMisses::total`]: c.compulsory,
-  };
+  const values = [
+    c.hits, c.misses, acc, rate, c.misses > 0 ? hitLatencyCycles + c.missCycles / c.misses : 0,
+    c.hits, c.misses, acc, rate,
+    c.readHits, c.readMisses, c.writeHits, c.writeMisses,
+    c.replacements, c.writebacks, c.compulsory,
+  ];
+  for (let i = 0; i < values.length; i++) into[k[i]!] = values[i]!;
+  return into;
 }

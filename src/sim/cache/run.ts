@@ -65,7 +65,7 @@ export function simulatedReport(snap: HierarchySnapshot, arch: ArchSpec, stream:
   const stats: Record<string, number> = {};
   const actions: Record<string, CacheActions> = {};
   snap.levels.forEach((lv, i) => {
-    Object.assign(stats, gem5Stats(lv.name, lv.counters, arch.caches[i]!.hitLatencyCycles));
+    gem5Stats(lv.name, lv.counters, arch.caches[i]!.hitLatencyCycles, stats);
     actions[lv.name] = { accesses: lv.counters.hits + lv.counters.misses, hits: lv.counters.hits, misses: lv.counters.misses, writebacks: lv.counters.writebacks };
   });
   return { report: { source: "simulated", stats, stream }, actions };

@@ -61,16 +61,46 @@ function widths(ctx: EvalContext, h: Hierarchy): [number, number, number] {
   return [w("weights"), w("inputs"), w("outputs")];
 }
 
+/**
+ * A MAC layer's transfers. Each tile is walked as nested loops over its runs in memory order, but a loop
+ * whose consecutive runs are adjacent in memory (the inner extent covers the whole tensor dimension) is
+ * emitted as one run: the sink would merge those runs into exactly that one anyway (test/sim/streams.test.ts
+ * checks the accesses against the run-per-element walk), and a depthwise tile's 36 one-byte weight runs
+ * or a 1×1 convolution's per-channel runs cost one call instead of dozens.
+ */
 export class MacStream {
   private readonly sink: RunSink;
   private readonly width: [number, number, number];
+  // Layer constants, read at every transfer.
+  private readonly G: number;
+  private readonly K: number;
+  private readonly C: number;
+  private readonly H: number;
+  private readonly W: number;
+  private readonly P: number;
+  private readonly Q: number;
+  private readonly RS: number;
+  private readonly wBits: number;
+  private readonly aBits: number;
+  private readonly outBits: number;
+  private readonly psumBits: number;
+
   constructor(private readonly ctx: EvalContext, private readonly st: MacSteps, readonly layout: OperandLayout, h: Hierarchy) {
     this.sink = new RunSink(h);
     this.width = widths(ctx, h);
-  }
-
-  private o0(j: Int32Array, d: number): number {
-    return j[d]! * this.st.t[d]!;
+    const l = ctx.layer;
+    this.G = l.G;
+    this.K = l.K;
+    this.C = l.C;
+    this.H = l.H;
+    this.W = l.W;
+    this.P = l.P;
+    this.Q = l.Q;
+    this.RS = l.R * l.S;
+    this.wBits = l.wBits;
+    this.aBits = l.aBits;
+    this.outBits = l.outBits;
+    this.psumBits = ctx.psumBits;
   }
 
   private ext(j: Int32Array, d: number): number {
@@ -80,63 +110,124 @@ export class MacStream {
 
   /** The cycles of one transfer of kind `kind` for the tile at `j`. */
   transfer(kind: number, j: Int32Array): number {
-    const l = this.ctx.layer;
     const s = this.sink;
-    const n0 = this.o0(j, 0), eN = this.ext(j, 0);
-    const g0 = this.o0(j, 1), eG = this.ext(j, 1);
-    const k0 = this.o0(j, 2), eK = this.ext(j, 2);
-    const c0 = this.o0(j, 3), eC = this.ext(j, 3);
-    const p0 = this.o0(j, 4), eP = this.ext(j, 4);
-    const q0 = this.o0(j, 5), eQ = this.ext(j, 5);
     s.cycles = 0;
     if (kind === X_WEIGHTS) {
       s.base = this.layout.weights;
-      s.bits = l.wBits;
+      s.bits = this.wBits;
       s.write = false;
       s.width = this.width[0];
-      const rs = l.R * l.S;
-      for (let g = g0; g < g0 + eG; g++) {
-        for (let k = k0; k < k0 + eK; k++) {
-          const row = (g * l.K + k) * rs * l.C;
-          for (let x = 0; x < rs; x++) s.run(row + x * l.C + c0, eC);
-        }
-      }
+      this.weights(j);
     } else if (kind === X_INPUTS) {
       s.base = this.layout.inputs;
-      s.bits = l.aBits;
+      s.bits = this.aBits;
       s.write = false;
       s.width = this.width[1];
-      const y0 = this.lo(false, p0);
-      const y1 = this.hi(false, p0, eP);
-      const x0 = this.lo(true, q0);
-      const x1 = this.hi(true, q0, eQ);
-      const gc = l.G * l.C;
-      for (let n = n0; n < n0 + eN; n++) {
-        for (let y = y0; y < y1; y++) {
-          for (let x = x0; x < x1; x++) {
-            const pix = ((n * l.H + y) * l.W + x) * gc;
-            for (let g = g0; g < g0 + eG; g++) s.run(pix + g * l.C + c0, eC);
-          }
-        }
-      }
+      this.inputs(j);
     } else {
       const psum = kind === X_PSUM_IN || kind === X_PSUM_OUT;
       s.base = psum ? this.layout.psums : this.layout.outputs;
-      s.bits = psum ? this.ctx.psumBits : l.outBits;
+      s.bits = psum ? this.psumBits : this.outBits;
       s.write = kind === X_PSUM_OUT || kind === X_OUTPUT;
       s.width = this.width[2];
-      const gk = l.G * l.K;
-      for (let n = n0; n < n0 + eN; n++) {
-        for (let p = p0; p < p0 + eP; p++) {
-          for (let q = q0; q < q0 + eQ; q++) {
-            const pix = ((n * l.P + p) * l.Q + q) * gk;
-            for (let g = g0; g < g0 + eG; g++) s.run(pix + g * l.K + k0, eK);
-          }
-        }
-      }
+      this.outputs(j);
     }
     s.flush();
     return s.cycles;
+  }
+
+  /** Weights OHWI: per output channel (g, k) its R·S rows of the tile's C slice. */
+  private weights(j: Int32Array): void {
+    const s = this.sink;
+    const t = this.st.t;
+    const { K, C, RS } = this;
+    const g0 = j[1]! * t[1]!, eG = this.ext(j, 1);
+    const k0 = j[2]! * t[2]!, eK = this.ext(j, 2);
+    const c0 = j[3]! * t[3]!, eC = this.ext(j, 3);
+    const kLen = RS * C;
+    if (eC === C) {
+      // Whole kernels: an output channel's rows follow each other, and so do the channels.
+      if (eK === K) s.run(g0 * K * kLen, eG * K * kLen);
+      else for (let g = g0; g < g0 + eG; g++) s.run((g * K + k0) * kLen, eK * kLen);
+      return;
+    }
+    for (let g = g0; g < g0 + eG; g++) {
+      for (let k = k0; k < k0 + eK; k++) {
+        const row = (g * K + k) * kLen;
+        for (let x = 0; x < RS; x++) s.run(row + x * C + c0, eC);
+      }
+    }
+  }
+
+  /** Inputs NHWC: the tile's window (clipped to the image), per pixel the tile's groups and channels. */
+  private inputs(j: Int32Array): void {
+    const s = this.sink;
+    const t = this.st.t;
+    const { G, C, H, W } = this;
+    const n0 = j[0]! * t[0]!, eN = this.ext(j, 0);
+    const g0 = j[1]! * t[1]!, eG = this.ext(j, 1);
+    const c0 = j[3]! * t[3]!, eC = this.ext(j, 3);
+    const p0 = j[4]! * t[4]!, eP = this.ext(j, 4);
+    const q0 = j[5]! * t[5]!, eQ = this.ext(j, 5);
+    const y0 = this.lo(false, p0);
+    const y1 = this.hi(false, p0, eP);
+    const x0 = this.lo(true, q0);
+    const x1 = this.hi(true, q0, eQ);
+    const gc = G * C;
+    if (eC === C && eG === G) {
+      // Whole pixels: a row of the window is one run, whole rows one run per image, whole images one run.
+      const cols = x1 - x0;
+      if (cols <= 0 || y1 <= y0) return;
+      if (cols === W) {
+        if (y0 === 0 && y1 === H) s.run(n0 * H * W * gc, eN * H * W * gc);
+        else for (let n = n0; n < n0 + eN; n++) s.run((n * H + y0) * W * gc, (y1 - y0) * W * gc);
+        return;
+      }
+      for (let n = n0; n < n0 + eN; n++) for (let y = y0; y < y1; y++) s.run(((n * H + y) * W + x0) * gc, cols * gc);
+      return;
+    }
+    for (let n = n0; n < n0 + eN; n++) {
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const pix = ((n * H + y) * W + x) * gc;
+          // Whole channels: the tile's groups are adjacent.
+          if (eC === C) s.run(pix + g0 * C, eG * C);
+          else for (let g = g0; g < g0 + eG; g++) s.run(pix + g * C + c0, eC);
+        }
+      }
+    }
+  }
+
+  /** Outputs and partial sums NHWC: per output pixel the tile's groups and channels. */
+  private outputs(j: Int32Array): void {
+    const s = this.sink;
+    const t = this.st.t;
+    const { G, K, P, Q } = this;
+    const n0 = j[0]! * t[0]!, eN = this.ext(j, 0);
+    const g0 = j[1]! * t[1]!, eG = this.ext(j, 1);
+    const k0 = j[2]! * t[2]!, eK = this.ext(j, 2);
+    const p0 = j[4]! * t[4]!, eP = this.ext(j, 4);
+    const q0 = j[5]! * t[5]!, eQ = this.ext(j, 5);
+    const gk = G * K;
+    if (eK === K && eG === G) {
+      // Whole pixels, as for inputs.
+      if (eQ === Q) {
+        if (eP === P) s.run(n0 * P * Q * gk, eN * P * Q * gk);
+        else for (let n = n0; n < n0 + eN; n++) s.run((n * P + p0) * Q * gk, eP * Q * gk);
+        return;
+      }
+      for (let n = n0; n < n0 + eN; n++) for (let p = p0; p < p0 + eP; p++) s.run(((n * P + p) * Q + q0) * gk, eQ * gk);
+      return;
+    }
+    for (let n = n0; n < n0 + eN; n++) {
+      for (let p = p0; p < p0 + eP; p++) {
+        for (let q = q0; q < q0 + eQ; q++) {
+          const pix = ((n * P + p) * Q + q) * gk;
+          if (eK === K) s.run(pix + g0 * K, eG * K);
+          else for (let g = g0; g < g0 + eG; g++) s.run(pix + g * K + k0, eK);
+        }
+      }
+    }
   }
 
   /** First input row (column for `q`) an output range starting at o0 reads, clipped to the image. */

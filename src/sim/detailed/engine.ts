@@ -7,15 +7,16 @@
  * address stream (cache/streams.ts) and its time is what the hierarchy answers; the DRAM traffic is then
  * the lines the last level filled and wrote back. A hook sees every step (functional execution).
  */
+import type { CacheLevel } from "../cache/cache.js";
 import type { Hierarchy, HierarchySnapshot } from "../cache/hierarchy.js";
 import { diffSnapshots } from "../cache/hierarchy.js";
 import { MacStream, type OperandLayout, VectorStream } from "../cache/streams.js";
-import { type Eval, evalOf, stepsOf } from "../cost.js";
+import { type Eval, evalOf, stepsOf, tileClasses } from "../cost.js";
 import type { Mapping } from "../mapping.js";
 import type { EvalContext } from "../plan.js";
 import { KIND_OPERAND, StepOut, type Stepper } from "../steps.js";
 import { Totals, type Timer, dramTimer } from "../totals.js";
-import { VectorSteps } from "../vector-ops.js";
+import { VectorSteps, vectorClasses } from "../vector-ops.js";
 
 export interface StepTrace {
   /** Tile indices in DIM_ORDER (N G K C P Q), or [chunk] for vector layers. */
@@ -63,20 +64,61 @@ export interface DetailedLayer {
   readonly cacheAccesses?: number;
 }
 
-function trace(o: StepOut, start: number, dims: number): StepTrace {
+/** The first `dims` tile indices as a plain array (what Array.from(subarray) gives, without its iterator). */
+function tileOf(j: Int32Array, dims: number): number[] {
+  const tile: number[] = [];
+  for (let d = 0; d < dims; d++) tile.push(j[d]!);
+  return tile;
+}
+
+/** What a trace shows of a step. */
+type TracedStep = Pick<StepOut, "j" | "compute" | "port" | "overlapped" | "serial" | "step">;
+
+function trace(o: TracedStep, start: number, dims: number): StepTrace {
   return {
-    tile: Array.from(o.j.subarray(0, dims)), start, compute: o.compute, ports: o.port, overlappedDma: o.overlapped,
+    tile: tileOf(o.j, dims), start, compute: o.compute, ports: o.port, overlappedDma: o.overlapped,
     serialDma: o.serial, cycles: o.step, stall: o.step - o.compute,
   };
+}
+
+/** The worst step so far, its numbers copied: its trace is built once, when the walk ends. */
+class WorstStep implements TracedStep {
+  readonly j = new Int32Array(6);
+  compute = 0;
+  port = 0;
+  overlapped = 0;
+  serial = 0;
+  step = 0;
+  start = 0;
+  stall = -1;
+
+  keep(o: StepOut, start: number): void {
+    this.j.set(o.j);
+    this.compute = o.compute;
+    this.port = o.port;
+    this.overlapped = o.overlapped;
+    this.serial = o.serial;
+    this.step = o.step;
+    this.start = start;
+    this.stall = o.step - o.compute;
+  }
+
+  trace(dims: number): StepTrace | null {
+    return this.stall < 0 ? null : trace(this, this.start, dims);
+  }
 }
 
 /** A timer that simulates every transfer on the cache hierarchy; memory traffic per operand is kept. */
 class CacheTimer {
   readonly memRead = new Float64Array(3);
   readonly memWrite = new Float64Array(3);
-  constructor(private readonly h: Hierarchy, private readonly stream: { transfer(kind: number, j: Int32Array): number }) {}
+  /** The level that talks to memory: its traffic is what DRAM sees. */
+  private readonly last: CacheLevel;
+  constructor(h: Hierarchy, private readonly stream: { transfer(kind: number, j: Int32Array): number }) {
+    this.last = h.last;
+  }
   readonly timer: Timer = (o) => {
-    const last = this.h.last;
+    const last = this.last;
     for (let i = 0; i < o.nT; i++) {
       const w = o.which[i]!;
       const j = w === 1 ? o.jNext : w === -1 ? o.jPrev : o.j;
@@ -101,34 +143,35 @@ export function walk(st: Stepper, timer: Timer, opts: DetailedOptions): { totals
   let cycle = tot.addEdge(o, "prologue");
   const kept: StepTrace[] = [];
   let stalled = 0;
-  let worst: StepTrace | null = null;
-  let worstStall = -1;
-  const k = st.loopDims.length;
+  const worst = new WorstStep();
+  // Read once: the loop below runs for every tile.
+  const loopDims = st.loopDims;
+  const loopCounts = st.loopCounts;
+  const channel = st.channel;
+  const onStep = opts.onStep;
+  const k = loopDims.length;
   const at = new Int32Array(k);
   const j = new Int32Array(6);
   for (;;) {
-    for (let i = 0; i < k; i++) j[st.loopDims[i]!] = at[i]!;
+    for (let i = 0; i < k; i++) j[loopDims[i]!] = at[i]!;
     st.describe(j, o);
     timer(o, st, 1);
-    st.channel.compose(o);
+    channel.compose(o);
     tot.add(o, 1);
-    opts.onStep?.(o);
+    onStep?.(o);
     const stall = o.step - o.compute;
     if (stall > 0) stalled++;
     if (kept.length < keep) kept.push(trace(o, cycle, dims));
-    if (stall > worstStall) {
-      worstStall = stall;
-      worst = trace(o, cycle, dims);
-    }
+    if (stall > worst.stall) worst.keep(o, cycle);
     cycle += o.step;
     let i = k - 1;
-    while (i >= 0 && ++at[i]! === st.loopCounts[i]!) at[i--] = 0;
+    while (i >= 0 && ++at[i]! === loopCounts[i]!) at[i--] = 0;
     if (i < 0) break;
   }
   st.epilogue(o);
   timer(o, st, 1);
   tot.addEdge(o, "epilogue");
-  return { totals: tot, timeline: { tiles: tot.tiles, prologueCycles: tot.prologue, epilogueCycles: tot.epilogue, stalledSteps: stalled, worstStep: worst, trace: kept } };
+  return { totals: tot, timeline: { tiles: tot.tiles, prologueCycles: tot.prologue, epilogueCycles: tot.epilogue, stalledSteps: stalled, worstStep: worst.trace(dims), trace: kept } };
 }
 
 function withCache(st: Stepper, stream: { transfer(kind: number, j: Int32Array): number }, cache: CacheRun, opts: DetailedOptions, finish: (t: Totals) => Eval): DetailedLayer {
@@ -142,12 +185,12 @@ function withCache(st: Stepper, stream: { transfer(kind: number, j: Int32Array):
   return { eval: finish(totals), timeline, cache: snap, cacheAccesses: snap.accesses };
 }
 
-/** One MAC layer under a mapping, tile by tile. */
+/** One MAC layer under a mapping, tile by tile (the formula's tile classes as the analytic engine lists them). */
 export function detailedMapping(ctx: EvalContext, m: Mapping, opts: DetailedOptions = {}): DetailedLayer {
   const { fit, steps } = stepsOf(ctx, m);
   if (steps === undefined) throw new Error(`internal: the detailed engine was given a mapping that does not fit layer "${ctx.layer.name}"`);
   const oWord = fit.complete ? ctx.layer.outBits : ctx.psumBits;
-  const finish = (t: Totals) => evalOf(ctx, t, oWord, [fit.wTile, fit.iTile, fit.oTile], []);
+  const finish = (t: Totals) => evalOf(ctx, t, oWord, [fit.wTile, fit.iTile, fit.oTile], tileClasses(steps));
   if (opts.cache !== undefined) return withCache(steps, new MacStream(ctx, steps, opts.cache.layout, opts.cache.hierarchy), opts.cache, opts, finish);
   const { totals, timeline } = walk(steps, dramTimer, opts);
   return { eval: finish(totals), timeline };
@@ -156,7 +199,7 @@ export function detailedMapping(ctx: EvalContext, m: Mapping, opts: DetailedOpti
 /** One pool / add layer, chunk by chunk. */
 export function detailedVector(ctx: EvalContext, opts: DetailedOptions = {}): DetailedLayer {
   const st = new VectorSteps(ctx);
-  const finish = (t: Totals) => evalOf(ctx, t, ctx.layer.outBits, [0, 0, 0], []);
+  const finish = (t: Totals) => evalOf(ctx, t, ctx.layer.outBits, [0, 0, 0], vectorClasses(ctx, st, t.compute));
   if (opts.cache !== undefined) return withCache(st, new VectorStream(ctx, st, opts.cache.layout, opts.cache.hierarchy), opts.cache, opts, finish);
   const { totals, timeline } = walk(st, dramTimer, opts);
   return { eval: finish(totals), timeline };
