@@ -2,7 +2,7 @@
  * One step's numbers (StepOut) and the arch constants transfers and ports need (Channel): DRAM time of a
  * transfer, bursts, port words per bank, and how a step's transfers compose with its compute (steps.ts).
  */
-import type { BufferName } from "../hw/types.js";
+import type { ArchSpec, BufferName } from "../hw/types.js";
 import type { EvalContext } from "./plan.js";
 
 /** Transfer kinds. */
@@ -42,6 +42,11 @@ export class StepOut {
   overlapped = 0;
   serial = 0;
   step = 0;
+  /**
+   * The step's transfers are the previous step's, each tile moved one index along the innermost loop
+   * (MacSteps.describeInner): an address stream may replay the previous step's ranges moved as far.
+   */
+  repeat = false;
   /** Tile indices (DIM_ORDER) of this, the next and the previous tile. */
   readonly j = new Int32Array(6);
   readonly jNext = new Int32Array(6);
@@ -223,7 +228,18 @@ export class Channel {
   }
 }
 
-/** Per-context channel (arch constants), built once. */
+/** Channels by arch: every context of an arch has the same constants (a network builds one context per layer). */
+const BY_ARCH = new WeakMap<ArchSpec, Channel>();
+
+/** Per-context channel (arch constants), built once per arch (and its DRAM latency and burst). */
 export function channelOf(ctx: EvalContext): Channel {
-  return (ctx.scratch.channel ??= new Channel(ctx));
+  let ch = ctx.scratch.channel;
+  if (ch !== undefined) return ch;
+  ch = BY_ARCH.get(ctx.arch);
+  if (ch === undefined || ch.latency !== ctx.latency || ch.burst !== ctx.burstBits) {
+    ch = new Channel(ctx);
+    BY_ARCH.set(ctx.arch, ch);
+  }
+  ctx.scratch.channel = ch;
+  return ch;
 }

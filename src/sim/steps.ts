@@ -36,6 +36,11 @@ export interface Stepper {
   readonly tiles: number;
   /** Fill `o` for the tile at `j` (transfer times not yet set). */
   describe(j: Int32Array, o: StepOut): void;
+  /**
+   * `describe`, when `o` holds the step described last and the tile at `j` differs from it only in the
+   * innermost loop, advanced by one (the detailed walk's common case).
+   */
+  describeInner(j: Int32Array, o: StepOut): void;
   /** Transfers before the first step (tile 0's operands), into `o` (only transfers). */
   prologue(o: StepOut): void;
   /** Transfers after the last step (the last output tile's drain when outputs are double-buffered). */
@@ -99,6 +104,16 @@ export class MacSteps implements Stepper {
   private k!: StepConsts;
   /** This mapping's generation in the memo (MEMO_GEN). */
   private gen = 0;
+  /**
+   * The innermost loop's dimension, and the indices x of it (between lo and hi) whose step equals step
+   * x − 1's but for the tile indices: both neither first nor last, the next tile's extent unchanged (not
+   * the last one, or a full last one), and no input window that the border could clip (P and Q are never
+   * taken). Its previous tile is kept only when the full describe keeps one (double-buffered outputs).
+   */
+  private innerDim = 0;
+  private innerLo = 0;
+  private innerHi = -1;
+  private innerPrev = false;
 
   constructor(ctx: EvalContext, m: Mapping, complete: boolean, plan: Plan = planOf(ctx, m)) {
     this.aim(ctx, m, complete, plan);
@@ -146,6 +161,15 @@ export class MacSteps implements Stepper {
     this.pI = pI;
     this.pO = pO;
     this.oWord = complete ? l.outBits : ctx.psumBits;
+    const k = this.loopDims.length;
+    this.innerHi = -1;
+    if (k > 0) {
+      const d = this.loopDims[k - 1]!;
+      this.innerDim = d;
+      this.innerLo = 2;
+      if (d !== P && d !== Q) this.innerHi = this.rem[d] === this.t[d] ? n[d]! - 2 : n[d]! - 3;
+      this.innerPrev = this.channel.dbOp[2] === 1 && this.pos[d]! <= pO;
+    }
     return this;
   }
 
@@ -186,6 +210,7 @@ export class MacSteps implements Stepper {
     let lam = -1;
     let mu = -1;
     let last = 0;
+    o.repeat = false;
     for (let i = 0; i < 6; i++) {
       const d = oi[i]!;
       const x = j[d]!;
@@ -216,6 +241,20 @@ export class MacSteps implements Stepper {
     this.transfers(j, e, lam, mu, o);
     // Overlapped transfers add their words to the array's; without double buffering there are none.
     o.port = this.channel.overlaps ? this.channel.port(o, o.acc[0]! * this.k.wBits, o.acc[1]! * this.k.aBits, o.acc[2]! * this.oWord) : memo[at + 8]!;
+  }
+
+  describeInner(j: Int32Array, o: StepOut): void {
+    const d = this.innerDim;
+    const x = j[d]!;
+    if (x < this.innerLo || x > this.innerHi) {
+      this.describe(j, o);
+      return;
+    }
+    // Everything but the tile indices is what the previous step left in `o`.
+    o.repeat = true;
+    o.j[d] = x;
+    o.jNext[d] = x + 1;
+    if (this.innerPrev) o.jPrev[d] = x - 1;
   }
 
   /** Compute and array traffic of a tile of extents `e` (R and S at 6 and 7), into the memo at `at`. */
@@ -318,6 +357,7 @@ export class MacSteps implements Stepper {
   prologue(o: StepOut): void {
     const k = this.k;
     o.nT = 0;
+    o.repeat = false;
     const e = EN;
     for (let d = 0; d < 6; d++) {
       o.j[d] = 0;
@@ -329,6 +369,7 @@ export class MacSteps implements Stepper {
 
   epilogue(o: StepOut): void {
     o.nT = 0;
+    o.repeat = false;
     if (this.channel.dbOp[2] !== 1) return;
     for (let d = 0; d < 6; d++) o.j[d] = this.n[d]! - 1;
     this.ext(o.j, E);

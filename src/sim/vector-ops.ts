@@ -91,6 +91,10 @@ export class VectorSteps implements Stepper {
     o.port = this.channel.port(o, 0, o.acc[1] * l.aBits, outs * l.outBits);
   }
 
+  describeInner(j: Int32Array, o: StepOut): void {
+    this.describe(j, o);
+  }
+
   private drain(o: StepOut, k: number, which: number): void {
     if (!this.ctx.outputResident) this.channel.push(o, X_OUTPUT, this.count(this.outElems, k) * this.ctx.layer.outBits, which);
   }

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Hierarchy } from "../../src/sim/cache/hierarchy.js";
 import { MacStream, type OperandLayout } from "../../src/sim/cache/streams.js";
-import { MacSteps, type Mapping, type SimLayer, TILED_DIMS, convLayer, gemmLayer, makeContext } from "../../src/sim/index.js";
+import { MacSteps, type Mapping, type SimLayer, StepOut, TILED_DIMS, convLayer, gemmLayer, makeContext } from "../../src/sim/index.js";
 import { X_INPUTS, X_OUTPUT, X_PSUM_IN, X_PSUM_OUT, X_WEIGHTS } from "../../src/sim/steps.js";
 import { PART2_PRESETS, preset } from "./presets.js";
 
@@ -138,5 +138,57 @@ describe(`MAC address streams (fast-check seed ${SEED})`, () => {
       { seed: SEED, numRuns: 150 },
     );
     expect(checked).toBeGreaterThan(1000);
+  });
+
+  // The detailed walk's fast path: a step that differs from the previous one only by the innermost loop's
+  // index keeps the previous StepOut (MacSteps.describeInner), and its transfers replay the previous
+  // step's ranges moved one tile along (MacStream.shifted). Both against the full computation, step by step.
+  it("a repeated step equals its full description, and its replayed ranges the generated ones", () => {
+    const layout: OperandLayout = { weights: 0x0800_0000, inputs: 0x2000_0040, inputs2: 0x2000_0040, outputs: 0x2010_0000, psums: 0x3000_0000 };
+    let replayed = 0;
+    let steps = 0;
+    fc.assert(
+      fc.property(layerArb.chain((l) => fc.tuple(fc.constant(l), mappingArb(l), fc.constantFrom(4, 32), fc.constantFrom("mcu-m7", "edge-16x16"))), ([l, m, lineBytes, arch]) => {
+        const ctx = makeContext(l, preset(arch), false, false);
+        const full = new MacSteps(ctx, m, false);
+        const fast = new MacSteps(ctx, m, false);
+        const a = recorder(lineBytes);
+        const b = recorder(lineBytes);
+        const sa = new MacStream(ctx, full, layout, a.h);
+        const sb = new MacStream(ctx, fast, layout, b.h);
+        const oa = new StepOut();
+        const ob = new StepOut();
+        const k = full.loopDims.length;
+        const at = new Int32Array(k);
+        const j = new Int32Array(6);
+        const tile = (o: StepOut, w: number) => (w === 1 ? o.jNext : w === -1 ? o.jPrev : o.j);
+        let innerOnly = false;
+        for (;;) {
+          for (let i = 0; i < k; i++) j[full.loopDims[i]!] = at[i]!;
+          full.describe(j, oa);
+          if (innerOnly) fast.describeInner(j, ob);
+          else fast.describe(j, ob);
+          expect([ob.compute, ob.macs, ob.passes, ob.steps, ob.slots, ob.port, ob.nT, [...ob.acc], [...ob.j]]).toEqual([oa.compute, oa.macs, oa.passes, oa.steps, oa.slots, oa.port, oa.nT, [...oa.acc], [...oa.j]]);
+          for (let i = 0; i < oa.nT; i++) {
+            expect([ob.kind[i], ob.bits[i], ob.db[i], ob.which[i], [...tile(ob, ob.which[i]!)]]).toEqual([oa.kind[i], oa.bits[i], oa.db[i], oa.which[i], [...tile(oa, oa.which[i]!)]]);
+            a.log.length = 0;
+            b.log.length = 0;
+            sa.transfer(oa.kind[i]!, tile(oa, oa.which[i]!), i);
+            let t = ob.repeat ? sb.shifted(ob.kind[i]!, i) : -1;
+            if (t >= 0) replayed++;
+            else t = sb.transfer(ob.kind[i]!, tile(ob, ob.which[i]!), i);
+            expect(b.log).toEqual(a.log);
+          }
+          steps++;
+          let i = k - 1;
+          while (i >= 0 && ++at[i]! === full.loopCounts[i]!) at[i--] = 0;
+          if (i < 0) break;
+          innerOnly = i === k - 1;
+        }
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+    expect(steps).toBeGreaterThan(1000);
+    expect(replayed).toBeGreaterThan(100);
   });
 });

@@ -147,13 +147,27 @@ export class CacheLevel {
    */
   accessRun(first: number, end: number, write: boolean, bytes: number): number {
     const shift = this.lineShift;
+    const lineBytes = this.lineBytes;
     let cycles = 0;
     let fast = 0;
-    for (let a = first; a < end; a += bytes) {
-      if (a >>> shift === this.lastLine) {
-        fast++;
-        if (write) cycles += this.writeHit(this.lastLine, this.lastSlot, bytes);
-      } else cycles += this.access(a, write, bytes);
+    let a = first;
+    while (a < end) {
+      if (a >>> shift !== this.lastLine) {
+        cycles += this.access(a, write, bytes);
+        a += bytes;
+        // A miss that does not allocate leaves no line touched last: the next access looks again.
+        if (this.lastLine < 0) continue;
+      }
+      // The rest of the line touched last: every access a hit on it (the fast path, access by access).
+      const line = this.lastLine;
+      const stop = Math.min(end, (line + 1) * lineBytes);
+      if (write) {
+        const slot = this.lastSlot;
+        for (; a < stop; a += bytes) {
+          fast++;
+          cycles += this.writeHit(line, slot, bytes);
+        }
+      } else for (; a < stop; a += bytes) fast++;
     }
     const c = this.c;
     c.hits += fast;
@@ -184,19 +198,39 @@ export class CacheLevel {
       return this.hitLatency + cost;
     }
     const set = line & this.setMask;
-    let w = -1;
-    for (let k = 0; k < this.ways; k++) {
-      if (this.tags[base + k] === -1) {
-        w = k;
-        break;
+    const tags = this.tags;
+    let w = 0;
+    let empty: boolean;
+    if (this.policy === 0 || this.policy === 2) {
+      // LRU and FIFO in one pass: the oldest stamp. A way never filled keeps stamp 0 (every fill stamps
+      // ≥ 1, and lines are never invalidated), so the first empty way is the first of the oldest — the
+      // way the search for an empty way would take — and with none empty this is the victim's scan.
+      const stamp = this.stamp;
+      let oldest = stamp[base]!;
+      for (let k = 1; k < this.ways; k++) {
+        const s = stamp[base + k]!;
+        if (s < oldest) {
+          oldest = s;
+          w = k;
+        }
       }
+      empty = tags[base + w] === -1;
+    } else {
+      w = -1;
+      for (let k = 0; k < this.ways; k++) {
+        if (tags[base + k] === -1) {
+          w = k;
+          break;
+        }
+      }
+      empty = w >= 0;
+      if (!empty) w = this.victim(set, base);
     }
-    if (w < 0) {
-      w = this.victim(set, base);
+    if (!empty) {
       c.replacements++;
       if (this.dirty[base + w] === 1) {
         c.writebacks++;
-        cost += this.writeBackLine(this.tags[base + w]! * this.lineBytes);
+        cost += this.writeBackLine(tags[base + w]! * this.lineBytes);
       }
     }
     cost += this.fill(line * this.lineBytes);

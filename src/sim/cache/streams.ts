@@ -31,6 +31,9 @@ class RunSink {
   bits = 8;
   write = false;
   width = 4;
+  /** The byte ranges the current transfer issued (lo, hi pairs), for a replay moved along (MacStream.shifted). */
+  rec: Int32Array = new Int32Array(16);
+  nRec = 0;
 
   /** Elements [e0, e0 + count) of the current tensor. */
   run(e0: number, count: number): void {
@@ -47,7 +50,16 @@ class RunSink {
   }
 
   flush(): void {
-    if (this.hi > this.lo) this.cycles += this.h.range(this.lo, this.hi, this.write, this.width);
+    if (this.hi > this.lo) {
+      this.cycles += this.h.range(this.lo, this.hi, this.write, this.width);
+      if (this.nRec + 2 > this.rec.length) {
+        const grown = new Int32Array(2 * this.rec.length);
+        grown.set(this.rec);
+        this.rec = grown;
+      }
+      this.rec[this.nRec++] = this.lo;
+      this.rec[this.nRec++] = this.hi;
+    }
     this.lo = this.hi = -1;
   }
 }
@@ -84,9 +96,21 @@ export class MacStream {
   private readonly aBits: number;
   private readonly outBits: number;
   private readonly psumBits: number;
+  private readonly h: Hierarchy;
+  /**
+   * Per transfer kind: how many bytes its ranges move when the innermost loop advances by one (its tile
+   * moves one tile along that dimension), or −1 when a replay would not be exact (the move is not a
+   * whole number of bytes, or an address might not fit the int32 record).
+   */
+  private readonly shift = new Float64Array(6).fill(-1);
+  /** Per transfer slot of a step (StepOut index): the ranges its last transfer issued. */
+  private readonly recs: Int32Array[] = [];
+  private readonly nRecs = new Int32Array(6);
 
   constructor(private readonly ctx: EvalContext, private readonly st: MacSteps, readonly layout: OperandLayout, h: Hierarchy) {
     this.sink = new RunSink(h);
+    this.h = h;
+    for (let i = 0; i < 6; i++) this.recs.push(new Int32Array(16));
     this.width = widths(ctx, h);
     const l = ctx.layer;
     this.G = l.G;
@@ -101,6 +125,50 @@ export class MacStream {
     this.aBits = l.aBits;
     this.outBits = l.outBits;
     this.psumBits = ctx.psumBits;
+    const k = st.loopDims.length;
+    if (k > 0) {
+      // Elements one tile along dimension d moves each tensor's runs by (OHWI weights, NHWC activations).
+      const d = st.loopDims[k - 1]!;
+      const t = st.t[d]!;
+      const { G, K, C, H, W, P, Q, RS } = this;
+      const wEl = [0, K * RS * C, RS * C, 1, 0, 0][d]! * t;
+      const iEl = [H * W * G * C, C, 0, 1, 0, 0][d]! * t;
+      const oEl = [P * Q * G * K, K, 1, 0, 0, 0][d]! * t;
+      const N = l.N;
+      const fits = (base: number, elems: number, bits: number) => base + Math.ceil((elems * bits) / 8) < 2 ** 31 - 1;
+      const ok = d !== 4 && d !== 5 && fits(layout.weights, G * K * C * RS, this.wBits) && fits(layout.inputs, N * H * W * G * C, this.aBits)
+        && fits(layout.outputs, N * P * Q * G * K, this.outBits) && fits(layout.psums, N * P * Q * G * K, this.psumBits);
+      const bytes = (el: number, bits: number) => (ok && (el * bits) % 8 === 0 ? (el * bits) / 8 : -1);
+      this.shift[X_WEIGHTS] = bytes(wEl, this.wBits);
+      this.shift[X_INPUTS] = bytes(iEl, this.aBits);
+      this.shift[X_PSUM_IN] = this.shift[X_PSUM_OUT] = bytes(oEl, this.psumBits);
+      this.shift[X_OUTPUT] = bytes(oEl, this.outBits);
+    }
+  }
+
+  /**
+   * The transfer of kind `kind` in step slot `slot` when the step repeats the previous one moved one tile
+   * along the innermost loop (StepOut.repeat): the ranges that slot issued last, moved by the kind's shift,
+   * accessed in the same order — exactly what `transfer` would issue, since a tile's runs, their merging
+   * and their byte bounds all move with it. −1 when the kind cannot be replayed (then call `transfer`).
+   */
+  shifted(kind: number, slot: number): number {
+    const by = this.shift[kind]!;
+    if (by < 0) return -1;
+    const rec = this.recs[slot]!;
+    const n = this.nRecs[slot]!;
+    const h = this.h;
+    const write = kind === X_PSUM_OUT || kind === X_OUTPUT;
+    const width = this.width[kind === X_WEIGHTS ? 0 : kind === X_INPUTS ? 1 : 2];
+    let cycles = 0;
+    for (let i = 0; i < n; i += 2) {
+      const lo = rec[i]! + by;
+      const hi = rec[i + 1]! + by;
+      rec[i] = lo;
+      rec[i + 1] = hi;
+      cycles += h.range(lo, hi, write, width);
+    }
+    return cycles;
   }
 
   private ext(j: Int32Array, d: number): number {
@@ -108,10 +176,12 @@ export class MacStream {
     return j[d] === st.n[d]! - 1 ? st.rem[d]! : st.t[d]!;
   }
 
-  /** The cycles of one transfer of kind `kind` for the tile at `j`. */
-  transfer(kind: number, j: Int32Array): number {
+  /** The cycles of one transfer of kind `kind` for the tile at `j` (its ranges kept for slot `slot`). */
+  transfer(kind: number, j: Int32Array, slot = 0): number {
     const s = this.sink;
     s.cycles = 0;
+    s.rec = this.recs[slot]!;
+    s.nRec = 0;
     if (kind === X_WEIGHTS) {
       s.base = this.layout.weights;
       s.bits = this.wBits;
@@ -133,6 +203,8 @@ export class MacStream {
       this.outputs(j);
     }
     s.flush();
+    this.recs[slot] = s.rec;
+    this.nRecs[slot] = s.nRec;
     return s.cycles;
   }
 
@@ -254,12 +326,18 @@ export class VectorStream {
     this.width = widths(ctx, h);
   }
 
+  /** Vector layers' steps never repeat (their chunks differ): nothing to replay. */
+  shifted(): number {
+    return -1;
+  }
+
   transfer(kind: number, j: Int32Array): number {
     const l = this.ctx.layer;
     const s = this.sink;
     const k = j[0]!;
     s.cycles = 0;
     const out = kind === X_OUTPUT;
+    s.nRec = 0;
     const [a, b] = this.st.share(out ? this.st.outElems : this.st.inElems, k);
     s.base = out ? this.layout.outputs : kind === X_INPUTS2 ? this.layout.inputs2 : this.layout.inputs;
     s.bits = out ? l.outBits : l.aBits;

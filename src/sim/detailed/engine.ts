@@ -108,13 +108,19 @@ class WorstStep implements TracedStep {
   }
 }
 
+/** An address stream's transfers (cache/streams.ts). */
+interface TransferStream {
+  transfer(kind: number, j: Int32Array, slot: number): number;
+  shifted(kind: number, slot: number): number;
+}
+
 /** A timer that simulates every transfer on the cache hierarchy; memory traffic per operand is kept. */
 class CacheTimer {
   readonly memRead = new Float64Array(3);
   readonly memWrite = new Float64Array(3);
   /** The level that talks to memory: its traffic is what DRAM sees. */
   private readonly last: CacheLevel;
-  constructor(h: Hierarchy, private readonly stream: { transfer(kind: number, j: Int32Array): number }) {
+  constructor(h: Hierarchy, private readonly stream: TransferStream) {
     this.last = h.last;
   }
   readonly timer: Timer = (o) => {
@@ -124,7 +130,10 @@ class CacheTimer {
       const j = w === 1 ? o.jNext : w === -1 ? o.jPrev : o.j;
       const r0 = last.memReadBits;
       const w0 = last.memWriteBits;
-      o.time[i] = this.stream.transfer(o.kind[i]!, j);
+      // A repeated step replays the previous step's ranges moved along (when the stream can: else -1).
+      let t = o.repeat ? this.stream.shifted(o.kind[i]!, i) : -1;
+      if (t < 0) t = this.stream.transfer(o.kind[i]!, j, i);
+      o.time[i] = t;
       const op = KIND_OPERAND[o.kind[i]!]!;
       this.memRead[op] = this.memRead[op]! + last.memReadBits - r0;
       this.memWrite[op] = this.memWrite[op]! + last.memWriteBits - w0;
@@ -152,9 +161,16 @@ export function walk(st: Stepper, timer: Timer, opts: DetailedOptions): { totals
   const k = loopDims.length;
   const at = new Int32Array(k);
   const j = new Int32Array(6);
+  // Whether only the innermost loop advanced since the last step (its index the only one changed).
+  let innerOnly = false;
   for (;;) {
-    for (let i = 0; i < k; i++) j[loopDims[i]!] = at[i]!;
-    st.describe(j, o);
+    if (innerOnly) {
+      j[loopDims[k - 1]!] = at[k - 1]!;
+      st.describeInner(j, o);
+    } else {
+      for (let i = 0; i < k; i++) j[loopDims[i]!] = at[i]!;
+      st.describe(j, o);
+    }
     timer(o, st, 1);
     channel.compose(o);
     tot.add(o, 1);
@@ -167,6 +183,7 @@ export function walk(st: Stepper, timer: Timer, opts: DetailedOptions): { totals
     let i = k - 1;
     while (i >= 0 && ++at[i]! === loopCounts[i]!) at[i--] = 0;
     if (i < 0) break;
+    innerOnly = i === k - 1;
   }
   st.epilogue(o);
   timer(o, st, 1);
@@ -174,7 +191,7 @@ export function walk(st: Stepper, timer: Timer, opts: DetailedOptions): { totals
   return { totals: tot, timeline: { tiles: tot.tiles, prologueCycles: tot.prologue, epilogueCycles: tot.epilogue, stalledSteps: stalled, worstStep: worst.trace(dims), trace: kept } };
 }
 
-function withCache(st: Stepper, stream: { transfer(kind: number, j: Int32Array): number }, cache: CacheRun, opts: DetailedOptions, finish: (t: Totals) => Eval): DetailedLayer {
+function withCache(st: Stepper, stream: TransferStream, cache: CacheRun, opts: DetailedOptions, finish: (t: Totals) => Eval): DetailedLayer {
   const before = cache.hierarchy.snapshot();
   const ct = new CacheTimer(cache.hierarchy, stream);
   const { totals, timeline } = walk(st, ct.timer, opts);
