@@ -67,6 +67,24 @@ export function tbLoadVectors(): string[] {
   ];
 }
 
+/** Inside the clocked block: check each output beat against the next expected value, noting its cycle. */
+export function tbCheckOutput(): string[] {
+  return [
+    "    if (dut_out_valid) begin",
+    "      if (j == 0) first_out = cycle;",
+    "      last_out = cycle;",
+    "      if (j >= nout) begin",
+    "        fail = fail + 1;",
+    "        $display(\"FAIL %0d extra output %h\", j, got);",
+    "      end else if (got !== vexp[j]) begin",
+    "        fail = fail + 1;",
+    "        if (fail <= 20) $display(\"FAIL %0d got %h\", j, got);",
+    "      end else pass = pass + 1;",
+    "      j = j + 1;",
+    "    end",
+  ];
+}
+
 export function tbReport(latencyExpr: string, extra: string[] = []): string[] {
   return [
     "$display(\"%0d passed, %0d failed\", pass, fail);",
@@ -118,18 +136,7 @@ export function streamTestbench(s: StreamTbSpec): Module {
     "      last_in = cycle;",
     "      i = i + 1;",
     "    end",
-    "    if (dut_out_valid) begin",
-    "      if (j == 0) first_out = cycle;",
-    "      last_out = cycle;",
-    "      if (j >= nout) begin",
-    "        fail = fail + 1;",
-    "        $display(\"FAIL %0d extra output %h\", j, got);",
-    "      end else if (got !== vexp[j]) begin",
-    "        fail = fail + 1;",
-    "        if (fail <= 20) $display(\"FAIL %0d got %h\", j, got);",
-    "      end else pass = pass + 1;",
-    "      j = j + 1;",
-    "    end",
+    ...tbCheckOutput(),
     "    if (i < nin) begin",
     "      drive_valid <= 1'b1;",
     "      cur <= vin[i];",
