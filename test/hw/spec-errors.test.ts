@@ -5,24 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { SpecError, formatProblem } from "../../src/errors.js";
 import { parseArch, parseScaleSimCfg } from "../../src/hw/index.js";
-import { archProblems } from "../helpers/arch-problems.js";
+import { BASE_ARCH, archProblems } from "../helpers/arch-problems.js";
 
-const BASE = `version: 1
-name: t
-clock: 500 MHz
-compute:
-  kind: systolic
-  rows: 16
-  cols: 16
-  dataflow: os
-  precision: { mode: fixed, maxBits: 8 }
-buffers:
-  weights: { size: 64 KiB, portBits: 128 }
-  inputs: { size: 64 KiB, portBits: 128 }
-  outputs: { size: 32 KiB, portBits: 128 }
-dram: { bandwidth: 12.8 GB/s, latency: 100 ns }
-`;
-
+const BASE = BASE_ARCH;
 /** The formatted problems of a document, or [] when it is valid. */
 const problems = archProblems;
 const edit = (from: string, to: string) => {
