@@ -13,8 +13,9 @@ import type { ThresholdEpilogue } from "../../src/ir/ops.js";
 import {
   type Expr, type Ref, add, and, asSigned, asUnsigned, concat, eq, ext, ge, indexBits, le, lit, mux, not, or, signedWidthFor, slice, sTy, uTy, unsignedWidthFor,
 } from "../ast.js";
-import { type Generated, hexWords, packFields } from "../generated.js";
-import { type MemHandle, ModuleBuilder, type Stmt, iff, nb } from "../module.js";
+import { type Generated, packFields } from "../generated.js";
+import { ModuleBuilder, type Stmt, iff, nb } from "../module.js";
+import { controlFsm, romMaker } from "./control.js";
 import { laneDot } from "./pe.js";
 
 export interface BinaryTask {
@@ -129,11 +130,7 @@ export function generateBinaryLayer(p: BinaryPlan): Generated {
   const outData = b.outputReg("out_data", uTy(PE * p.outBits));
   const done = b.outputReg("done", U1);
   const stmts: Stmt[] = [];
-  const rom = (n: string, words: bigint[], bits: number): MemHandle => {
-    const file = `${name}_${n}.hex`;
-    files.set(file, hexWords(words, bits));
-    return b.mem(n, uTy(bits), words.length, file);
-  };
+  const rom = romMaker(b, files, name);
   const wWords: bigint[] = [];
   for (let nf = 0; nf < NF; nf++) {
     for (let s = 0; s < SF; s++) {
@@ -158,14 +155,8 @@ export function generateBinaryLayer(p: BinaryPlan): Generated {
   const trom = rom("thrrom", thrWords, PE * entryBits);
 
   // FSM and fold counters: for each vector n, for each output fold nf, SF steps.
-  const S2 = uTy(2);
-  const state = b.reg("state", S2);
-  const idle = b.wire("idle", eq(state, lit(S2, 0)));
-  const run = b.wire("run", eq(state, lit(S2, 1)));
-  const flush = b.wire("flush", eq(state, lit(S2, 2)));
-  b.assign(inReady, idle);
-  const go = b.wire("go", and(idle, start));
-  const accept = b.wire("accept", and(idle, inValid));
+  const fsm = controlFsm(b, inReady, start, inValid);
+  const { ty: S, state, run, flush, go, accept } = fsm;
   const cnt1 = (n: string, size: number, clear: Expr, inc: Expr): Ref => {
     const w = indexBits(size);
     const r = b.reg(n, uTy(w));
@@ -250,8 +241,7 @@ export function generateBinaryLayer(p: BinaryPlan): Generated {
     lanes.push(y);
   }
   stmts.push(nb(outData, concat([...lanes].reverse())));
-  const S = S2;
-  const nextState = mux(go, lit(S, 1), mux(lastIssue, lit(S, 2), mux(flushEnd, lit(S, 0), state)));
+  const nextState = fsm.next(lastIssue, flushEnd);
   b.always(clk, [
     ...stmts,
     iff(rst, [nb(state, lit(S, 0)), nb(done, lit(U1, 0)), nb(outValid, lit(U1, 0))], [nb(state, nextState), nb(done, flushEnd), nb(outValid, finV)]),

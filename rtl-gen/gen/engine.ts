@@ -10,9 +10,10 @@
 import {
   type Expr, type Ref, add, and, asSigned, asUnsigned, concat, eq, ext, ge, indexBits, lit, lt, mux, not, or, slice, sTy, sub, trunc, uTy, unsignedWidthFor,
 } from "../ast.js";
-import { type Generated, hexWords } from "../generated.js";
+import type { Generated } from "../generated.js";
 import { type MemHandle, ModuleBuilder, type Stmt, iff, nb } from "../module.js";
 import { delay, generateArray } from "./arrays.js";
+import { controlFsm, romMaker } from "./control.js";
 import { type EnginePlan, RQ_ENTRY_BITS, pixEntryBits, pixelRom, rqRom, tapEntryBits, tapRom, weightRom } from "./engine-plan.js";
 import { REQUANT_LATENCY, generateRequant } from "./requant.js";
 import { typeRange } from "../vectors/requant-vectors.js";
@@ -97,11 +98,7 @@ export function generateEngine(p: EnginePlan): Generated {
   const stmts: Stmt[] = [];
 
   // ROMs.
-  const rom = (n: string, words: bigint[], bits: number): MemHandle => {
-    const file = `${name}_${n}.hex`;
-    files.set(file, hexWords(words, bits));
-    return b.mem(n, uTy(bits), words.length, file);
-  };
+  const rom = romMaker(b, files, name);
   const vol = t.inH * t.inW * t.inC;
   const ibuf = b.mem("ibuf", uTy(p.eb), vol);
   const wrom = rom("wrom", weightRom(p), C * p.L);
@@ -110,14 +107,8 @@ export function generateEngine(p: EnginePlan): Generated {
   const qrom = rom("rqrom", rqRom(p), C * RQ_ENTRY_BITS);
 
   // Control FSM: IDLE (loading the input buffer) -> RUN (passes) -> FLUSH (tail) -> IDLE with done.
-  const S = uTy(2);
-  const state = b.reg("state", S);
-  const idle = b.wire("idle", eq(state, lit(S, 0)));
-  const run = b.wire("run", eq(state, lit(S, 1)));
-  const flush = b.wire("flush", eq(state, lit(S, 2)));
-  b.assign(inReady, idle);
-  const go = b.wire("go", and(idle, start));
-  const accept = b.wire("accept", and(idle, inValid));
+  const fsm = controlFsm(b, inReady, start, inValid);
+  const { ty: S, state, run, flush, go, accept } = fsm;
   const wptr = counter(b, stmts, "wptr", vol, or(rst, go), accept);
   stmts.push(iff(accept, [ibuf.write(wptr, inData)]));
   const cw = unsignedWidthFor(p.passCycles);
@@ -132,7 +123,7 @@ export function generateEngine(p: EnginePlan): Generated {
   const fc = b.reg("fc", uTy(fcw));
   const flushEnd = b.wire("flush_end", and(flush, eq(fc, lit(uTy(fcw), p.tailCycles - 1))));
   stmts.push(iff(lastPass, [nb(fc, lit(uTy(fcw), 0))], [iff(flush, [nb(fc, add(fc, lit(uTy(fcw), 1)))])]));
-  const nextState = mux(go, lit(S, 1), mux(lastPass, lit(S, 2), mux(flushEnd, lit(S, 0), state)));
+  const nextState = fsm.next(lastPass, flushEnd);
   // Weight ROM base: advances by a pass's worth of words (os: when the channel fold changes).
   const ww = wrom.indexWidth;
   const wbase = b.reg("wbase", uTy(ww));
