@@ -33,7 +33,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   describe: "Convert a model to quarch's *.qnet.json (optionally fixing a runtime's arithmetic)",
   builder: (y: Argv) =>
     y
-      .positional("model", { type: "string", demandOption: true })
+      .positional("model", { type: "string", demandOption: true, describe: "a .tflite, .onnx or .qnet.json model" })
       .option("output", { alias: "o", type: "string", demandOption: true, describe: "the .qnet.json to write (refused if it exists, unless --force)" })
       .option("force", { type: "boolean", default: false })
       .option("runtime", { choices: RUNTIME_PROFILES, describe: "store this runtime's rounding per op type" })

@@ -34,14 +34,14 @@ async function handler(argv: ArgumentsCamelCase<ExportArgs>): Promise<void> {
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: "export <model>",
-  describe: "Write a model as standard ONNX (QDQ or QOperator), float scales recorded",
+  describe: "Write a model as standard ONNX (QDQ or QOperator) that onnxruntime runs exactly as quarch's onnxruntime profile; NHWC (TFLite) layouts become NCHW",
   builder: (y: Argv) =>
     y
-      .positional("model", { type: "string", demandOption: true })
+      .positional("model", { type: "string", demandOption: true, describe: "a .tflite, .onnx or .qnet.json model" })
       .option("output", { alias: "o", type: "string", demandOption: true, describe: "the .onnx file to write (refused if it exists, unless --force)" })
-      .option("onnx-style", { choices: ["qdq", "qoperator"] as const, default: "qdq" as const })
-      .option("force", { type: "boolean", default: false })
-      .option("quiet", { type: "boolean", default: false }) as unknown as Argv<ExportArgs>,
+      .option("onnx-style", { choices: ["qdq", "qoperator"] as const, default: "qdq" as const, describe: "QuantizeLinear/DequantizeLinear around float ops, or QLinear* / com.microsoft operators" })
+      .option("force", { type: "boolean", default: false, describe: "replace an existing --output file" })
+      .option("quiet", { type: "boolean", default: false, describe: "print nothing on success" }) as unknown as Argv<ExportArgs>,
   handler,
 };
 

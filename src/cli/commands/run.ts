@@ -188,7 +188,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: "Execute a quantized network bit-exactly (integer-only) or with simulated quantization",
   builder: (y: Argv) =>
     y
-      .positional("model", { type: "string", demandOption: true, describe: "a .qnet.json or .onnx file" })
+      .positional("model", { type: "string", demandOption: true, describe: "a .tflite, .onnx or .qnet.json model" })
       .option("input", { alias: "i", type: "string", array: true, default: [], describe: "FILE, or NAME=FILE (repeatable): .npy, .json or .pb, in the model's own layout and dtype; float32 files are quantized" })
       .option("expect", { type: "string", array: true, default: [], describe: "NAME=FILE: compare an output with a file; any mismatch exits 3" })
       .option("mode", { choices: ["integer", "fake-quant"] as const, default: "integer" as const, describe: "integer-only kernels, or float simulation of the quantization" })
